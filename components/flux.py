@@ -1,0 +1,150 @@
+"""FluxBootstrap: one ComponentResource that wires every Pulumi resource of a Flux bootstrap.
+
+It only wires: every value comes from `flux_bootstrap.manifests`, so `render` shows exactly this.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_github as github
+import pulumi_kubernetes as k8s
+import pulumi_tls as tls
+
+from flux_bootstrap import manifests
+from flux_bootstrap.settings import Settings
+
+from .stack_config import KubernetesTarget
+
+
+class FluxBootstrap(pulumi.ComponentResource):
+    public_key: pulumi.Output[str]
+    fingerprint: pulumi.Output[str]
+    branch: pulumi.Output[str]
+    private_key_urn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        kubernetes: KubernetesTarget,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("flux-bootstrap:index:FluxBootstrap", name, None, opts)
+        if settings.token is None:
+            raise ValueError("FluxBootstrap needs the GitHub token; offline settings carry none")
+
+        def child(**options) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, **options)
+
+        gh = github.Provider(
+            f"{name}-github",
+            owner=settings.repo.owner,
+            token=pulumi.Output.secret(settings.token.get_secret_value()),
+            opts=child(),
+        )
+        cluster = k8s.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=kubernetes.kubeconfig,
+            context=kubernetes.context,
+            cluster=kubernetes.cluster,
+            # Adopt the namespace and objects an earlier install left behind instead of failing
+            # with "already exists" (re-bootstrap onto a cluster that kept them).
+            upsert_existing_objects=True,
+            opts=child(),
+        )
+        on_github = pulumi.InvokeOutputOptions(parent=self, provider=gh)
+        on_cluster = {"parent": self, "provider": cluster}
+
+        branch = (
+            pulumi.Output.from_input(settings.branch)
+            if settings.branch
+            else github.get_repository_output(full_name=settings.repo.full_name, opts=on_github).default_branch
+        )
+
+        key = tls.PrivateKey(f"{name}-deploy-key", **manifests.private_key_args(settings), opts=child())
+        github.RepositoryDeployKey(
+            f"{name}-deploy-key",
+            title=manifests.deploy_key_title(settings),
+            repository=settings.repo.name,
+            key=key.public_key_openssh,
+            read_only=not settings.read_write_key,
+            # GitHub refuses a key that is already in use, so a replacement must delete first.
+            opts=child(provider=gh, protect=settings.protect, delete_before_replace=True),
+        )
+
+        namespace = self._kubernetes_object(
+            f"{name}-namespace",
+            manifests.namespace_manifest(),
+            # Retained: objects Flux created from Git may live in it and hold finalizers.
+            pulumi.ResourceOptions(**on_cluster, protect=settings.protect, retain_on_delete=True),
+        )
+
+        # Builders take Outputs where a value is only known at deploy time; Pulumi resolves them.
+        host_keys = github.get_ssh_keys_output(opts=on_github).keys
+        secret = self._kubernetes_object(
+            f"{name}-secret",
+            manifests.secret_manifest(
+                key.private_key_openssh, key.public_key_openssh, host_keys.apply(manifests.known_hosts)
+            ),
+            pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]),
+        )
+
+        spec = manifests.helm_release(settings)
+        release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name=spec.name,
+            chart=spec.chart,
+            version=spec.version,
+            namespace=spec.namespace,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=spec.repository),
+            values=spec.values,
+            # Adopt CRDs kept from an earlier install (resource-policy keep) on a re-bootstrap.
+            take_ownership=True,
+            opts=pulumi.ResourceOptions(**on_cluster, protect=settings.protect, depends_on=[namespace]),
+        )
+
+        # Flux objects depend on the Release: their CRDs come from it, and on destroy they are
+        # deleted while the controllers still run to clear their finalizers.
+        timeouts = pulumi.CustomTimeouts(
+            create=manifests.SYNC_TIMEOUT, update=manifests.SYNC_TIMEOUT, delete=manifests.SYNC_TIMEOUT
+        )
+        git_repository = self._kubernetes_object(
+            f"{name}-git-repository",
+            manifests.git_repository_manifest(settings, branch),
+            pulumi.ResourceOptions(**on_cluster, depends_on=[release, secret], custom_timeouts=timeouts),
+        )
+        self._kubernetes_object(
+            f"{name}-kustomization",
+            manifests.kustomization_manifest(settings),
+            pulumi.ResourceOptions(**on_cluster, depends_on=[release, git_repository], custom_timeouts=timeouts),
+        )
+
+        self.public_key = key.public_key_openssh
+        self.fingerprint = key.public_key_fingerprint_sha256
+        self.branch = branch
+        self.private_key_urn = key.urn
+        self.register_outputs(
+            {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch}
+        )
+
+    @staticmethod
+    def _kubernetes_object(resource_name: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+        """A Namespace, Secret or Flux custom resource straight from its manifest."""
+        if manifest["kind"] == "Namespace":
+            return k8s.core.v1.Namespace(resource_name, metadata=manifest["metadata"], opts=opts)
+        if manifest["kind"] == "Secret":
+            return k8s.core.v1.Secret(
+                resource_name,
+                metadata=manifest["metadata"],
+                type=manifest["type"],
+                string_data=pulumi.Output.secret(manifest["stringData"]),
+                opts=opts,
+            )
+        return k8s.apiextensions.CustomResource(
+            resource_name,
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=opts,
+        )

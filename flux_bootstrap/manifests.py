@@ -1,0 +1,124 @@
+"""Pure builders: Settings → the Kubernetes objects, Helm release and GitHub inputs Flux needs.
+
+Used by the Pulumi component and by the offline `render` and `check` commands alike, so there is
+one copy of every manifest. Output is plain dicts with a fixed key order and no time or
+randomness, so the same settings always give the same inputs (no perpetual diff).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec, chart_values
+from .settings import Settings
+
+NAMESPACE = "flux-system"
+NAME = "flux-system"  # Secret, GitRepository and Kustomization, as `flux bootstrap` names them
+KUSTOMIZATION_INTERVAL = "10m"
+GITHUB_HOST = "github.com"
+# How long `pulumi up` waits for a Flux object to become Ready before failing.
+SYNC_TIMEOUT = "5m"
+
+GIT_REPOSITORY_API = "source.toolkit.fluxcd.io/v1"
+KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
+
+_LABELS = {"app.kubernetes.io/managed-by": "flux-bootstrap"}
+
+# tls.PrivateKey arguments per key algorithm. The ECDSA curve is always set: the provider's
+# default, P224, has no OpenSSH form.
+KEY_ARGS: dict[str, dict[str, Any]] = {
+    "ed25519": {"algorithm": "ED25519"},
+    "ecdsa-p256": {"algorithm": "ECDSA", "ecdsa_curve": "P256"},
+    "ecdsa-p384": {"algorithm": "ECDSA", "ecdsa_curve": "P384"},
+    "ecdsa-p521": {"algorithm": "ECDSA", "ecdsa_curve": "P521"},
+    "rsa-4096": {"algorithm": "RSA", "rsa_bits": 4096},
+}
+
+
+def _metadata(name: str, namespace: str | None = NAMESPACE, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    metadata["labels"] = dict(_LABELS)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return metadata
+
+
+def namespace_manifest() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": _metadata(NAMESPACE, namespace=None)}
+
+
+def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
+    """known_hosts lines for every published host key, sorted so the Secret never changes by order.
+
+    All key types are listed: github.com negotiates ecdsa-sha2-nistp256, and a known_hosts
+    without that type fails with "knownhosts: key mismatch".
+    """
+    lines = sorted({f"{host} {key.strip()}" for key in host_keys if key.strip()})
+    return "".join(f"{line}\n" for line in lines)
+
+
+def secret_manifest(identity: str, identity_pub: str, known_hosts_text: str) -> dict[str, Any]:
+    """The SSH auth Secret the GitRepository reads (keys as source-controller expects them)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(NAME),
+        "type": "Opaque",
+        "stringData": {"identity": identity, "identity.pub": identity_pub, "known_hosts": known_hosts_text},
+    }
+
+
+def _readiness(settings: Settings) -> dict[str, str] | None:
+    return {"pulumi.com/waitFor": "condition=Ready"} if settings.wait_for_sync else None
+
+
+def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
+    return {
+        "apiVersion": GIT_REPOSITORY_API,
+        "kind": "GitRepository",
+        "metadata": _metadata(NAME, annotations=_readiness(settings)),
+        "spec": {
+            "interval": settings.interval,
+            "ref": {"branch": branch},
+            "secretRef": {"name": NAME},
+            "url": settings.repo.ssh_url,
+        },
+    }
+
+
+def kustomization_manifest(settings: Settings) -> dict[str, Any]:
+    return {
+        "apiVersion": KUSTOMIZATION_API,
+        "kind": "Kustomization",
+        "metadata": _metadata(NAME, annotations=_readiness(settings)),
+        "spec": {
+            # Orphan: deleting this object (pulumi destroy) leaves what Flux deployed running.
+            "deletionPolicy": "Delete" if settings.destroy_workloads else "Orphan",
+            "interval": KUSTOMIZATION_INTERVAL,
+            "path": settings.kustomization_path,
+            "prune": True,
+            "sourceRef": {"kind": "GitRepository", "name": NAME},
+        },
+    }
+
+
+def helm_release(settings: Settings) -> HelmReleaseSpec:
+    return HelmReleaseSpec(
+        name=RELEASE_NAME,
+        chart=CHART_NAME,
+        repository=CHART_REPOSITORY,
+        version=settings.chart_version,
+        namespace=NAMESPACE,
+        values=chart_values().as_helm_values(),
+    )
+
+
+def deploy_key_title(settings: Settings) -> str:
+    """Names project and stack, so several environments can share one repository."""
+    return f"{settings.project}/{settings.stack}"
+
+
+def private_key_args(settings: Settings) -> dict[str, Any]:
+    return dict(KEY_ARGS[settings.key_algorithm])
