@@ -9,8 +9,6 @@ def branch_name_problem(name: str) -> str | None:
     """Return why `name` is not a valid branch name, or None when it is valid."""
     if not name:
         return "is empty"
-    if name == "@":
-        return "cannot be '@'"
     if name.startswith("-"):
         return "cannot start with '-'"
     if name == "HEAD":

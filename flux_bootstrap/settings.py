@@ -281,13 +281,13 @@ def resolve_settings(
     repo = stack_settings.repo or (flux_file.repo if flux_file else None)
     assert repo is not None  # flux.yaml is required, and was valid, when the stack gives no repo
     branch = stack_settings.branch or (flux_file.branch if flux_file else None)
-    path = stack_settings.path if stack_settings.path is not None else f"clusters/{stack}"
+    path = stack_settings.path if stack_settings.path is not None else _path(f"clusters/{stack}")
     return Settings(
         project=project,
         stack=stack,
         repo=repo,
         branch=branch,
-        path=_path(path),
+        path=path,
         token=token,
         token_source=token_source,
         key_algorithm=stack_settings.key_algorithm,

@@ -1,0 +1,22 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+SHARED = ROOT.parent / "shared" / "reference" / "flux"
+TOKEN = "tok-Secret-1234567890"  # a stand-in token; tests assert it never shows up anywhere
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A config folder holding the seed's flux.yaml and a secrets file."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "flux.yaml").write_text("repo: https://github.com/username/manifests.git\nbranch: main\n")
+    (folder / "secrets-flux.yaml").write_text(f'token: "{TOKEN}"\n')
+    return folder

@@ -1,0 +1,227 @@
+"""Runs the real __main__.py under Pulumi mocks and records what it registers.
+
+The recording monitor keeps what `MockResourceArgs` lacks: parent, dependencies, provider,
+resource options, and which inputs arrived as secrets (seen on the wire, before unwrapping).
+Stack config is built as the Pulumi CLI builds it: Pulumi.yaml defaults, then stack values.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from google.protobuf import json_format
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "flux-bootstrap"
+# GitHub's published host keys have this shape; the test needs no network.
+HOST_KEYS = [
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt",
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+]
+
+
+def make_key() -> dict[str, str]:
+    """A real ED25519 key in the shape tls.PrivateKey outputs, made at test time."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    blob = base64.b64decode(public.split()[1])
+    fingerprint = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")  # as ssh-keygen -l
+    return {
+        "privateKeyOpenssh": private,
+        "publicKeyOpenssh": public + "\n",
+        "publicKeyFingerprintSha256": "SHA256:" + fingerprint,
+    }
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    provider: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    secret_inputs: set[str]
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    custom_timeouts: dict[str, str]
+
+
+@dataclass
+class Invoke:
+    token: str
+    args: dict[str, Any]
+    provider: str
+
+
+@dataclass
+class Run:
+    registrations: list[Registration] = field(default_factory=list)
+    invokes: list[Invoke] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)  # stack outputs
+    secret_outputs: set[str] = field(default_factory=set)
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str) -> Registration:
+        (found,) = self.of_type(type_)
+        return found
+
+    def by_urn(self, urn: str) -> Registration:
+        (found,) = [r for r in self.registrations if r.urn == urn]
+        return found
+
+
+def _is_secret_wrapper(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def _unwrap(value: Any) -> Any:
+    """Inputs with secret wrappers replaced by their values (secrecy is kept in secret_inputs)."""
+    if _is_secret_wrapper(value):
+        return _unwrap(value["value"])
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def _top_level_secrets(struct) -> set[str]:
+    """Names of the inputs that are secret on the wire (wholly, or somewhere inside)."""
+    raw = json_format.MessageToDict(struct)
+
+    def has_secret(value: Any) -> bool:
+        if _is_secret_wrapper(value):
+            return True
+        if isinstance(value, dict):
+            return any(has_secret(v) for v in value.values())
+        if isinstance(value, list):
+            return any(has_secret(v) for v in value)
+        return False
+
+    return {name for name, value in raw.items() if has_secret(value)}
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks, run: Run):
+        super().__init__(mocks)
+        self.run = run
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            timeouts = request.customTimeouts
+            self.run.registrations.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    provider=request.provider,
+                    dependencies=list(request.dependencies),
+                    inputs=_unwrap(rpc.deserialize_properties(request.object)),
+                    secret_inputs=_top_level_secrets(request.object),
+                    protect=request.protect,
+                    retain_on_delete=request.retainOnDelete,
+                    delete_before_replace=request.deleteBeforeReplace,
+                    custom_timeouts={"create": timeouts.create, "update": timeouts.update, "delete": timeouts.delete},
+                )
+            )
+        return response
+
+
+class FakeCloud(pulumi.runtime.Mocks):
+    """Provider behaviour: keys from the TLS provider, answers from GitHub's API."""
+
+    def __init__(self, run: Run, key: dict[str, str], default_branch: str):
+        self.run, self.key, self.default_branch = run, key, default_branch
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        outputs = dict(args.inputs)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            outputs.update(self.key)
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.run.invokes.append(Invoke(args.token, dict(args.args), args.provider))
+        if args.token == "github:index/getRepository:getRepository":
+            # Invoke results travel camelCase, as from the real provider.
+            return {"fullName": args.args["fullName"], "defaultBranch": self.default_branch}
+        if args.token == "github:index/getSshKeys:getSshKeys":
+            return {"keys": list(HOST_KEYS)}
+        raise AssertionError(f"unexpected invoke {args.token}")
+
+
+def project_defaults() -> dict[str, str]:
+    """The defaults Pulumi.yaml declares, as the CLI passes them: strings, namespaced."""
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    out = {}
+    for name, spec in declared.items():
+        value = spec["default"]
+        out[f"{PROJECT}:{name}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
+
+
+def run_program(
+    settings: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    *,
+    stack: str = "dev",
+    key: dict[str, str] | None = None,
+    default_branch: str = "trunk",
+    extra_config: dict[str, str] | None = None,
+    run: Run | None = None,
+) -> Run:
+    """Run __main__.py for `stack` with these stack settings (bare names); secrets as --secret.
+
+    What was registered is recorded in `run`, also when the program fails.
+    """
+    run = run if run is not None else Run()
+    mocks = FakeCloud(run, key or make_key(), default_branch)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, run))
+    config = project_defaults()
+    config.update({f"{PROJECT}:{k}": v for k, v in (settings or {}).items()})
+    config.update({f"{PROJECT}:{k}": v for k, v in (secrets or {}).items()})
+    config.update(extra_config or {})
+    pulumi.runtime.set_all_config(config, secret_keys=[f"{PROJECT}:{k}" for k in (secrets or {})])
+
+    @pulumi.runtime.test
+    def program():
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    program()
+
+    exported = dict(pulumi.runtime.settings.get_root_resource().outputs)
+
+    @pulumi.runtime.test
+    def collect():
+        async def resolve():
+            for name, value in exported.items():
+                output = pulumi.Output.from_input(value)
+                run.outputs[name] = await output.future()
+                if await output.is_secret():
+                    run.secret_outputs.add(name)
+
+        return pulumi.Output.from_input(resolve())
+
+    collect()
+    return run

@@ -1,0 +1,306 @@
+"""The whole program (__main__.py) under Pulumi mocks: graph, wiring, secrets, options, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from conftest import TOKEN
+from flux_bootstrap.validation import validate_helm_values, validate_object
+from harness import HOST_KEYS, Run, make_key, run_program
+
+COMPONENT = "flux-bootstrap:index:FluxBootstrap"
+GH_PROVIDER = "pulumi:providers:github"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+KEY = "tls:index/privateKey:PrivateKey"
+DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SECRET = "kubernetes:core/v1:Secret"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
+KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
+
+
+def provider_urn(ref: str) -> str:
+    return ref.rsplit("::", 1)[0]
+
+
+@pytest.fixture
+def run(config_dir):
+    return run_program({"configDir": str(config_dir)})
+
+
+def test_resource_graph(run):
+    assert sorted(r.type for r in run.registrations) == sorted(
+        [COMPONENT, GH_PROVIDER, K8S_PROVIDER, KEY, DEPLOY_KEY, NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION]
+    )
+    component = run.one(COMPONENT)
+    assert component.parent.endswith("pulumi:pulumi:Stack::flux-bootstrap-dev")
+    for registration in run.registrations:
+        if registration is not component:
+            assert registration.parent == component.urn, registration.type
+
+
+def test_explicit_providers(run):
+    github = run.one(GH_PROVIDER)
+    kubernetes = run.one(K8S_PROVIDER)
+    assert github.inputs["owner"] == "username"
+    assert kubernetes.inputs["upsertExistingObjects"] == "true"  # provider inputs travel as strings
+    assert provider_urn(run.one(DEPLOY_KEY).provider) == github.urn
+    for kind in (NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION):
+        assert provider_urn(run.one(kind).provider) == kubernetes.urn, kind
+    assert run.one(KEY).provider == ""  # tls needs no configuration
+    for invoke in run.invokes:
+        assert provider_urn(invoke.provider) == github.urn, invoke.token
+
+
+def test_kubernetes_target_comes_from_the_stack(config_dir):
+    run = run_program(
+        {"configDir": str(config_dir)},
+        extra_config={"kubernetes:context": "kind-dev", "kubernetes:kubeconfig": "/home/me/.kube/config"},
+    )
+    provider = run.one(K8S_PROVIDER)
+    assert provider.inputs["context"] == "kind-dev"
+    assert provider.inputs["kubeconfig"] == "/home/me/.kube/config"
+    assert "kubeconfig" in provider.secret_inputs
+
+
+def test_dependencies(run):
+    def deps(kind):
+        return {run.by_urn(urn).type for urn in run.one(kind).dependencies}
+
+    assert deps(DEPLOY_KEY) == {KEY}
+    assert deps(SECRET) == {KEY, NAMESPACE}
+    assert deps(RELEASE) == {NAMESPACE}
+    assert deps(GIT_REPO) == {RELEASE, SECRET}  # CRDs come from the Release
+    assert deps(KUSTOMIZATION) == {RELEASE, GIT_REPO}
+    # The key and deploy key do not depend on the cluster: a rebuilt cluster keeps them.
+    assert deps(KEY) == set()
+
+
+def test_token_and_secret_data_arrive_as_secrets(run):
+    assert run.one(GH_PROVIDER).inputs["token"] == TOKEN
+    assert "token" in run.one(GH_PROVIDER).secret_inputs
+    assert "stringData" in run.one(SECRET).secret_inputs
+
+
+def test_secret_carries_the_key_and_githubs_host_keys(config_dir):
+    key = make_key()
+    run = run_program({"configDir": str(config_dir)}, key=key)
+    data = run.one(SECRET).inputs["stringData"]
+    assert data["identity"] == key["privateKeyOpenssh"]
+    assert data["identity.pub"] == key["publicKeyOpenssh"]
+    assert data["known_hosts"].splitlines() == sorted(f"github.com {k}" for k in HOST_KEYS)
+    assert any(line.startswith("github.com ecdsa-sha2-nistp256 ") for line in data["known_hosts"].splitlines())
+    deploy_key = run.one(DEPLOY_KEY).inputs
+    assert deploy_key == {
+        "key": key["publicKeyOpenssh"],
+        "readOnly": True,
+        "repository": "manifests",
+        "title": "flux-bootstrap/dev",
+    }
+
+
+def test_no_secret_in_plain_text_anywhere(run):
+    # Neither the token nor the private key may appear outside secret inputs.
+    private = run.one(SECRET).inputs["stringData"]["identity"]
+    for registration in run.registrations:
+        plain = {k: v for k, v in registration.inputs.items() if k not in registration.secret_inputs}
+        text = json.dumps(plain)
+        assert TOKEN not in text and private not in text, registration.type
+    outputs = json.dumps(run.outputs)
+    assert TOKEN not in outputs and private not in outputs
+
+
+def test_emitted_objects_validate_against_the_upstream_schemas(run):
+    secret = run.one(SECRET).inputs
+    for kind in (NAMESPACE, SECRET, GIT_REPO, KUSTOMIZATION):
+        inputs = dict(run.one(kind).inputs)
+        if kind == NAMESPACE:
+            inputs = {"apiVersion": "v1", "kind": "Namespace", **inputs}
+        if kind == SECRET:
+            inputs = {"apiVersion": "v1", "kind": "Secret", **secret}
+        assert validate_object(inputs) == [], kind
+    assert validate_helm_values(run.one(RELEASE).inputs["values"]) == []
+
+
+def test_release(run):
+    release = run.one(RELEASE).inputs
+    assert release["name"] == "flux2" and release["chart"] == "flux2" and release["version"] == "2.18.3"
+    assert release["namespace"] == "flux-system"
+    assert release["repositoryOpts"] == {"repo": "https://fluxcd-community.github.io/helm-charts"}
+    assert release["takeOwnership"] is True
+    assert release["values"]["imageAutomationController"] == {"create": False}
+    assert release["values"]["crds"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+
+
+def test_flux_objects(run):
+    source = run.one(GIT_REPO).inputs
+    assert source["spec"]["url"] == "ssh://git@github.com/username/manifests"
+    assert source["spec"]["ref"] == {"branch": "main"}  # from flux.yaml: no lookup needed
+    sync = run.one(KUSTOMIZATION).inputs
+    assert sync["spec"]["path"] == "./clusters/dev" and sync["spec"]["deletionPolicy"] == "Orphan"
+    assert not [i for i in run.invokes if i.token == "github:index/getRepository:getRepository"]
+
+
+def test_default_branch_is_looked_up_on_github(config_dir):
+    (config_dir / "flux.yaml").write_text("repo: git@github.com:acme/fleet.git\n")
+    run = run_program({"configDir": str(config_dir)}, default_branch="trunk")
+    (lookup,) = [i for i in run.invokes if i.token == "github:index/getRepository:getRepository"]
+    assert lookup.args == {"fullName": "acme/fleet"}
+    assert run.one(GIT_REPO).inputs["spec"]["ref"] == {"branch": "trunk"}
+    assert run.outputs["branch"] == "trunk"
+
+
+def test_stack_outputs(config_dir):
+    key = make_key()
+    run = run_program({"configDir": str(config_dir)}, key=key)
+    assert run.outputs == {
+        "deployKeyPublicKey": key["publicKeyOpenssh"],
+        "deployKeyFingerprint": key["publicKeyFingerprintSha256"],
+        "deployKeyUrn": run.one(KEY).urn,
+        "gitUrl": "ssh://git@github.com/username/manifests",
+        "branch": "main",
+        "path": "./clusters/dev",
+        "namespace": "flux-system",
+        "chartVersion": "2.18.3",
+    }
+    assert run.secret_outputs == set()
+
+
+def test_readiness_and_bounded_wait(run):
+    for kind in (GIT_REPO, KUSTOMIZATION):
+        registration = run.one(kind)
+        assert registration.inputs["metadata"]["annotations"] == {"pulumi.com/waitFor": "condition=Ready"}
+        assert registration.custom_timeouts == {"create": "5m", "update": "5m", "delete": "5m"}
+
+
+def test_no_wait_without_wait_for_sync(config_dir):
+    run = run_program({"configDir": str(config_dir), "waitForSync": "false"})
+    for kind in (GIT_REPO, KUSTOMIZATION):
+        assert "annotations" not in run.one(kind).inputs["metadata"]
+
+
+def test_safe_destroy_options(run):
+    assert run.one(NAMESPACE).retain_on_delete
+    assert run.one(KUSTOMIZATION).inputs["spec"]["deletionPolicy"] == "Orphan"
+    assert run.one(DEPLOY_KEY).delete_before_replace  # GitHub refuses a key already in use
+    for kind in (RELEASE, NAMESPACE, DEPLOY_KEY, SECRET, GIT_REPO, KUSTOMIZATION, KEY):
+        assert not run.one(kind).protect, kind
+
+
+def test_protect_and_destroy_workloads(config_dir):
+    run = run_program({"configDir": str(config_dir), "protect": "true", "destroyWorkloads": "true"})
+    assert {r.type for r in run.registrations if r.protect} == {RELEASE, NAMESPACE, DEPLOY_KEY}
+    assert run.one(KUSTOMIZATION).inputs["spec"]["deletionPolicy"] == "Delete"
+
+
+def test_every_setting_reaches_the_resources(config_dir):
+    run = run_program(
+        {
+            "configDir": str(config_dir),
+            "repo": "https://github.com/acme/prod-fleet",
+            "branch": "release",
+            "path": "envs/prod",
+            "keyAlgorithm": "ecdsa-p384",
+            "readWriteKey": "true",
+            "chartVersion": "2.19.1",
+            "interval": "5m",
+        },
+        secrets={"githubToken": "stack-token-value"},
+        stack="prod",
+    )
+    assert run.one(GH_PROVIDER).inputs["token"] == "stack-token-value"
+    assert run.one(GH_PROVIDER).inputs["owner"] == "acme"
+    assert run.one(KEY).inputs == {"algorithm": "ECDSA", "ecdsaCurve": "P384"}
+    assert run.one(DEPLOY_KEY).inputs["readOnly"] is False
+    assert run.one(DEPLOY_KEY).inputs["repository"] == "prod-fleet"
+    assert run.one(DEPLOY_KEY).inputs["title"] == "flux-bootstrap/prod"
+    assert run.one(RELEASE).inputs["version"] == "2.19.1"
+    assert run.one(GIT_REPO).inputs["spec"]["interval"] == "5m"
+    assert run.one(GIT_REPO).inputs["spec"]["ref"] == {"branch": "release"}
+    assert run.one(KUSTOMIZATION).inputs["spec"]["path"] == "./envs/prod"
+
+
+def test_key_rotation_moves_deploy_key_and_secret_together(config_dir):
+    # `pulumi up --replace <deployKeyUrn>` gives the TLS resource a new key; both follow it.
+    first, second = make_key(), make_key()
+    before = run_program({"configDir": str(config_dir)}, key=first)
+    after = run_program({"configDir": str(config_dir)}, key=second)
+    for run, key in ((before, first), (after, second)):
+        assert run.one(DEPLOY_KEY).inputs["key"] == key["publicKeyOpenssh"]
+        assert run.one(SECRET).inputs["stringData"]["identity"] == key["privateKeyOpenssh"]
+    assert after.outputs["deployKeyUrn"] == before.outputs["deployKeyUrn"]  # the URN to --replace is stable
+
+
+def test_same_configuration_gives_identical_inputs(config_dir):
+    key = make_key()
+
+    def snapshot():
+        run = run_program({"configDir": str(config_dir)}, key=key)
+        # Registration order is async and no input; everything registered must be identical.
+        return json.dumps(
+            sorted(
+                [(r.type, r.name, r.inputs, sorted(r.dependencies), r.custom_timeouts) for r in run.registrations],
+                key=lambda item: (item[0], item[1]),
+            ),
+            sort_keys=True,
+        )
+
+    assert snapshot() == snapshot()
+
+
+# --- refused inputs: a clear RunError and nothing registered ----------------------------------
+
+REFUSED = {
+    "missing flux.yaml": ({"flux.yaml": None}, {}, ["config/flux.yaml", "file not found", "pulumi config set flux-bootstrap:repo"]),
+    "empty flux.yaml": ({"flux.yaml": ""}, {}, ["config/flux.yaml", "empty"]),
+    "bad YAML": ({"flux.yaml": "repo: [unclosed\n"}, {}, ["config/flux.yaml", "not valid YAML at line"]),
+    "list instead of mapping": ({"flux.yaml": "- repo\n"}, {}, ["must be a YAML mapping"]),
+    "repo missing": ({"flux.yaml": "branch: main\n"}, {}, ["field 'repo'", "required"]),
+    "repo not a string": ({"flux.yaml": "repo: 42\n"}, {}, ["field 'repo'", "must be a string"]),
+    "unknown field": ({"flux.yaml": "repo: https://github.com/a/b\nbranh: main\n"}, {}, ["line 2, field 'branh'", "not a known field"]),
+    "duplicate field": ({"flux.yaml": "repo: https://github.com/a/b\nrepo: https://github.com/a/c\n"}, {}, ["line 2, field 'repo'", "twice"]),
+    "other host": ({"flux.yaml": "repo: https://gitlab.com/a/b\n"}, {}, ["field 'repo'", "https://github.com/OWNER/NAME"]),
+    "scp form without user": ({"flux.yaml": "repo: github.com:a/b\n"}, {}, ["field 'repo'", "accepted form"]),
+    "bad branch": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: feat..x\n"}, {}, ["field 'branch'", "'..'"]),
+    "branch a number": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: 1.0\n"}, {}, ["field 'branch'", "Quote"]),
+    "missing token file": ({"secrets-flux.yaml": None}, {}, ["config/secrets-flux.yaml", "pulumi config set --secret githubToken"]),
+    "empty token": ({"secrets-flux.yaml": 'token: "  \\n"\n'}, {}, ["field 'token'", "is empty"]),
+    "token missing": ({"secrets-flux.yaml": "tokn: x\n"}, {}, ["field 'token'", "required", "field 'tokn'"]),
+    "token not a string": ({"secrets-flux.yaml": "token: 12345\n"}, {}, ["field 'token'", "must be a string"]),
+    "token with inner space": ({"secrets-flux.yaml": f'token: "{TOKEN} x"\n'}, {}, ["field 'token'", "whitespace"]),
+    "secrets bad YAML": ({"secrets-flux.yaml": f'token: "{TOKEN}\n'}, {}, ["config/secrets-flux.yaml", "not valid YAML"]),
+    "bad path setting": ({}, {"path": "../other"}, ["setting 'flux-bootstrap:path'", "'..'"]),
+    "bad interval setting": ({}, {"interval": "often"}, ["setting 'flux-bootstrap:interval'", "Flux duration"]),
+    "bad key algorithm": ({}, {"keyAlgorithm": "dsa"}, ["setting 'flux-bootstrap:keyAlgorithm'", "ed25519"]),
+    "bad chart version": ({}, {"chartVersion": "latest"}, ["setting 'flux-bootstrap:chartVersion'", "exact chart version"]),
+    "bad boolean": ({}, {"readWriteKey": "yes"}, ["setting 'flux-bootstrap:readWriteKey'", "true or false"]),
+    "missing config dir": ({}, {"configDir": "/nonexistent/flux-config"}, ["/nonexistent/flux-config/flux.yaml", "file not found"]),
+}
+
+
+@pytest.mark.parametrize("files,settings,fragments", REFUSED.values(), ids=REFUSED.keys())
+def test_refused_input_creates_nothing(config_dir, files, settings, fragments):
+    for name, text in files.items():
+        if text is None:
+            (config_dir / name).unlink()
+        else:
+            (config_dir / name).write_text(text)
+    run = Run()
+    with pytest.raises(pulumi.RunError) as err:
+        run_program({"configDir": str(config_dir), **settings}, run=run)
+    message = str(err.value)
+    assert message.startswith(("1 configuration problem;", "2 configuration problems;"))
+    for fragment in fragments:
+        assert fragment in message
+    assert TOKEN not in message
+    assert run.registrations == [] and run.invokes == []
+
+
+def test_plain_text_stack_token_is_refused(config_dir):
+    with pytest.raises(pulumi.RunError, match="pulumi config set --secret githubToken") as err:
+        run_program({"configDir": str(config_dir), "githubToken": "plain-token-value"})
+    assert "plain-token-value" not in str(err.value)

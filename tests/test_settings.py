@@ -1,0 +1,176 @@
+"""Resolution of settings from files and stack settings (pure, no Pulumi)."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import TOKEN
+from flux_bootstrap.errors import ConfigError
+from flux_bootstrap.github_repo import GitHubRepo
+from flux_bootstrap.settings import (
+    DEFAULT_CHART_VERSION,
+    SETTING_NAMES,
+    SecretValue,
+    StackSettings,
+    resolve_settings,
+)
+
+
+def resolve(project_dir: Path, stack: str = "dev", **values):
+    return resolve_settings(
+        project_dir=project_dir, project="flux-bootstrap", stack=stack, stack_values=values, stack_source="stack"
+    )
+
+
+def test_seed_example_with_defaults(config_dir):
+    settings = resolve(config_dir.parent)
+    assert settings.repo == GitHubRepo("username", "manifests")
+    assert settings.branch == "main"
+    assert settings.kustomization_path == "./clusters/dev"
+    assert settings.token.get_secret_value() == TOKEN
+    assert settings.token_source == "config/secrets-flux.yaml"
+    assert (settings.key_algorithm, settings.read_write_key) == ("ed25519", False)
+    assert (settings.chart_version, settings.interval) == (DEFAULT_CHART_VERSION, "1m")
+    assert (settings.protect, settings.destroy_workloads, settings.wait_for_sync) == (False, False, True)
+
+
+def test_token_is_trimmed_and_hidden_in_repr(config_dir):
+    (config_dir / "secrets-flux.yaml").write_text(f"token: |\n  {TOKEN}\n")
+    settings = resolve(config_dir.parent)
+    assert settings.token.get_secret_value() == TOKEN
+    assert TOKEN not in repr(settings)
+
+
+def test_branch_is_optional(config_dir):
+    (config_dir / "flux.yaml").write_text("repo: git@github.com:acme/fleet\n")
+    assert resolve(config_dir.parent).branch is None
+
+
+def test_stack_settings_override_the_files(config_dir):
+    settings = resolve(
+        config_dir.parent,
+        stack="prod",
+        repo="ssh://git@github.com/acme/prod-fleet.git",
+        branch="release",
+        path="./envs/prod/",
+        githubToken=SecretValue(" stack-token "),
+        keyAlgorithm="ecdsa-p384",
+        readWriteKey="true",
+        chartVersion="2.19.0",
+        interval="1h30m",
+        protect="True",
+        destroyWorkloads="true",
+        waitForSync="false",
+    )
+    assert settings.repo == GitHubRepo("acme", "prod-fleet")
+    assert settings.branch == "release"
+    assert settings.kustomization_path == "./envs/prod"
+    assert settings.token.get_secret_value() == "stack-token"
+    assert settings.token_source == "stack setting flux-bootstrap:githubToken"
+    assert settings.key_algorithm == "ecdsa-p384"
+    assert settings.read_write_key and settings.protect and settings.destroy_workloads
+    assert not settings.wait_for_sync
+    assert (settings.chart_version, settings.interval) == ("2.19.0", "1h30m")
+
+
+def test_each_field_takes_the_highest_source(config_dir):
+    # The stack's repo wins; the file's branch still applies (each field on its own).
+    settings = resolve(config_dir.parent, repo="https://github.com/acme/other")
+    assert settings.repo == GitHubRepo("acme", "other") and settings.branch == "main"
+
+
+def test_empty_stack_values_mean_not_set(config_dir):
+    # Pulumi.yaml declares "" as the default of the optional settings.
+    settings = resolve(config_dir.parent, repo="", branch="", path="", githubToken="")
+    assert settings.repo.name == "manifests" and settings.branch == "main"
+    assert settings.kustomization_path == "./clusters/dev" and settings.token_source.endswith("secrets-flux.yaml")
+
+
+def test_stack_token_needs_no_secrets_file(config_dir):
+    (config_dir / "secrets-flux.yaml").unlink()
+    assert resolve(config_dir.parent, githubToken=SecretValue("t")).token.get_secret_value() == "t"
+
+
+def test_stack_repo_needs_no_flux_file(config_dir):
+    (config_dir / "flux.yaml").unlink()
+    settings = resolve(config_dir.parent, repo="https://github.com/acme/fleet")
+    assert settings.repo.name == "fleet" and settings.branch is None
+
+
+def test_encrypted_token_counts_as_present_offline(config_dir):
+    settings = resolve(config_dir.parent, githubToken=SecretValue(None))
+    assert settings.token is None and "githubToken" in settings.token_source
+
+
+def test_config_dir_relative_and_absolute(tmp_path, config_dir):
+    other = tmp_path / "elsewhere"
+    config_dir.rename(other)
+    assert resolve(tmp_path, configDir="elsewhere").config_dir == other
+    assert resolve(Path("/nonexistent"), configDir=str(other)).config_dir == other
+
+
+def test_repository_root_path(config_dir):
+    assert resolve(config_dir.parent, path=".").kustomization_path == "./"
+
+
+@pytest.mark.parametrize(
+    "values,field,fragment",
+    [
+        ({"path": "../x"}, "path", "'..'"),
+        ({"path": "a/../../x"}, "path", "'..'"),
+        ({"path": "/clusters/dev"}, "path", "leading '/'"),
+        ({"path": "a\\b"}, "path", "'/'"),
+        ({"interval": "1 minute"}, "interval", "Flux duration"),
+        ({"interval": "10"}, "interval", "Flux duration"),
+        ({"interval": "0m"}, "interval", "longer than zero"),
+        ({"chartVersion": "v2.18.3"}, "chartVersion", "exact chart version"),
+        ({"chartVersion": "2.x"}, "chartVersion", "exact chart version"),
+        ({"chartVersion": ">=2.18"}, "chartVersion", "exact chart version"),
+        ({"keyAlgorithm": "dsa"}, "keyAlgorithm", "'ed25519'"),
+        ({"keyAlgorithm": "ECDSA"}, "keyAlgorithm", "'rsa-4096'"),
+        ({"readWriteKey": "yes"}, "readWriteKey", "true or false"),
+        ({"protect": "1"}, "protect", "true or false"),
+        ({"destroyWorkloads": "no"}, "destroyWorkloads", "true or false"),
+        ({"waitForSync": "maybe"}, "waitForSync", "true or false"),
+        ({"branch": "bad..name"}, "branch", "'..'"),
+        ({"repo": "https://gitlab.com/a/b"}, "repo", "accepted form"),
+        ({"githubToken": "plain-token-value"}, "githubToken", "--secret"),
+        ({"branch": SecretValue("main")}, "branch", "only githubToken"),
+        ({"githubToken": SecretValue("   ")}, "githubToken", "empty"),
+        ({"reop": "x"}, "reop", "not a known setting"),
+    ],
+)
+def test_refused_stack_settings_name_the_setting(config_dir, values, field, fragment):
+    with pytest.raises(ConfigError) as err:
+        resolve(config_dir.parent, **values)
+    (problem,) = err.value.problems
+    assert problem.field == f"flux-bootstrap:{field}"
+    assert fragment in problem.message
+    assert "plain-token-value" not in str(err.value)
+
+
+def test_all_problems_of_all_sources_at_once(config_dir):
+    (config_dir / "flux.yaml").write_text("repo: nope\nbranh: main\n")
+    (config_dir / "secrets-flux.yaml").write_text("token: 42\n")
+    with pytest.raises(ConfigError) as err:
+        resolve(config_dir.parent, interval="soon")
+    where = {(p.source, p.field, p.line) for p in err.value.problems}
+    assert where == {
+        ("stack", "flux-bootstrap:interval", None),
+        ("config/flux.yaml", "repo", 1),
+        ("config/flux.yaml", "branh", 2),
+        ("config/secrets-flux.yaml", "token", 1),
+    }
+    assert str(err.value).startswith("4 configuration problems; nothing was changed.")
+
+
+def test_no_token_anywhere_names_both_ways(config_dir):
+    (config_dir / "secrets-flux.yaml").unlink()
+    with pytest.raises(ConfigError) as err:
+        resolve(config_dir.parent)
+    message = str(err.value)
+    assert "config/secrets-flux.yaml" in message and "pulumi config set --secret githubToken" in message
+
+
+def test_setting_names_cover_the_model():
+    assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | {"githubToken"}
