@@ -214,11 +214,14 @@ def resolve_settings(
     stack_values: Mapping[str, StackValue],
     stack_source: str,
     stack_lines: Mapping[str, int] | None = None,
+    require_token: bool = True,
 ) -> Settings:
     """Combine stack settings and config files into Settings, or raise ConfigError listing all problems.
 
     `stack_values` maps bare setting names (`repo`, `githubToken`, ...) to the stack's values;
     `stack_source` names where they come from in messages, `stack_lines` their lines if known.
+    Offline commands that need no token pass `require_token=False`: a missing token is then no
+    problem, but a secrets file that is present is still checked.
     """
     problems: list[Problem] = []
     lines = stack_lines or {}
@@ -258,6 +261,13 @@ def resolve_settings(
         config_dir_value = DEFAULT_CONFIG_DIR
     config_dir = (project_dir / config_dir_value).resolve()
 
+    if "configDir" in plain and not config_dir.is_dir():
+        problems.append(
+            stack_problem("configDir", f"the folder {config_dir} does not exist. Point it to the folder "
+                                       "holding flux.yaml and secrets-flux.yaml, or remove the setting.")
+        )
+        raise ConfigError(problems)
+
     flux_file = _read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
 
     token: SecretStr | None = None
@@ -272,7 +282,8 @@ def resolve_settings(
     else:
         secrets_path = config_dir / SECRETS_FILE
         token_source = display_path(secrets_path, project_dir)
-        token = _read_secrets_file(secrets_path, project_dir, problems)
+        if require_token or secrets_path.exists():
+            token = _read_secrets_file(secrets_path, project_dir, problems)
 
     if problems:
         raise ConfigError(problems)

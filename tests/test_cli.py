@@ -1,0 +1,160 @@
+"""The offline `check` and `render` commands, on a copy of the project in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cases import REFUSED, apply_files
+from conftest import ROOT, TOKEN
+from flux_bootstrap.cli import main
+from harness import run_program
+
+
+@pytest.fixture
+def project(tmp_path: Path, config_dir: Path) -> Path:
+    """A project folder: the real Pulumi.yaml, the seed's config, an empty dev stack."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (config_dir / "secrets-flux.yaml").chmod(0o600)
+    return tmp_path
+
+
+def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
+    code = main(["--project-dir", str(project), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def stack_file(project: Path, settings: dict[str, object]) -> None:
+    lines = ["config:"] + [f"  flux-bootstrap:{k}: {yaml.safe_dump(v).splitlines()[0]}" for k, v in settings.items()]
+    (project / "Pulumi.dev.yaml").write_text("\n".join(lines) + "\n")
+
+
+def test_check_passes_on_the_seed_example(project, capsys):
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.count("\n") == 1 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
+
+
+@pytest.mark.parametrize("files,settings,fragments", REFUSED.values(), ids=REFUSED.keys())
+def test_check_refuses_every_bad_input(project, files, settings, fragments, capsys):
+    apply_files(project / "config", files)
+    stack_file(project, settings)
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == ""
+    for fragment in fragments:
+        assert fragment in err
+    assert TOKEN not in err
+    if settings:  # stack settings are reported with their line in Pulumi.dev.yaml
+        assert "Pulumi.dev.yaml:\n  - line 2, setting 'flux-bootstrap:" in err
+
+
+def test_check_sees_encrypted_token_without_decrypting(project, capsys):
+    (project / "config" / "secrets-flux.yaml").unlink()
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:githubToken:\n    secure: v1:c2VjcmV0\n")
+    assert run_cli(project, "check", "--stack", "dev", capsys=capsys)[0] == 0
+
+
+def test_check_reads_bare_keys_and_typed_values(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  readWriteKey: true\n  flux-bootstrap:interval: 90s\n  kubernetes:context: kind-dev\n"
+    )
+    code, out, _ = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0, out
+
+
+def test_check_reports_unknown_settings_and_plain_tokens_with_lines(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  flux-bootstrap:interval: 1m\n  flux-bootstrap:intervall: 1m\n  flux-bootstrap:githubToken: plain-token-value\n"
+    )
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1
+    assert "line 3, setting 'flux-bootstrap:intervall': is not a known setting" in err
+    assert "line 4, setting 'flux-bootstrap:githubToken': is stored in plain text" in err
+    assert "plain-token-value" not in err
+
+
+def test_check_without_token_for_ci(project, capsys):
+    (project / "config" / "secrets-flux.yaml").unlink()
+    assert run_cli(project, "check", "--stack", "dev", capsys=capsys)[0] == 1
+    assert run_cli(project, "check", "--stack", "dev", "--no-token", capsys=capsys)[0] == 0
+
+
+def test_check_still_checks_a_present_secrets_file_without_token(project, capsys):
+    (project / "config" / "secrets-flux.yaml").write_text("token: ''\n")
+    code, _, err = run_cli(project, "check", "--stack", "dev", "--no-token", capsys=capsys)
+    assert code == 1 and "field 'token'" in err
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed: tracked-file check not exercised")
+def test_check_refuses_a_secrets_file_tracked_by_git(project, capsys):
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "config/secrets-flux.yaml"], check=True)
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and "is tracked by Git" in err and "git rm --cached config/secrets-flux.yaml" in err
+    assert TOKEN not in err
+
+
+def test_check_warns_when_others_can_read_the_secrets_file(project, capsys):
+    (project / "config" / "secrets-flux.yaml").chmod(0o644)
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0 and "warning: config/secrets-flux.yaml can be read by other users; run: chmod 600" in err
+
+
+def test_check_imports_no_pulumi_sdk(project):
+    # A fresh interpreter, as a pre-commit hook runs it.
+    probe = (
+        "import sys; from flux_bootstrap.cli import main;"
+        f"code = main(['--project-dir', {str(project)!r}, 'check', '--stack', 'dev']);"
+        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')), code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[] 0", result.stderr
+
+
+def test_render_prints_the_component_objects(project, capsys, config_dir):
+    code, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert code == 0
+    documents = list(yaml.safe_load_all(out))
+    assert [d.get("kind", "helmRelease") for d in documents] == ["helmRelease", "Namespace", "Secret", "GitRepository", "Kustomization"]
+    assert set(documents[2]["stringData"].values()) == {"<redacted>"}
+    assert TOKEN not in out
+    # The same builders feed the program: what render shows is what the component registers.
+    run = run_program({"configDir": str(config_dir)})
+    registered = {r.type.split(":")[-1]: r.inputs for r in run.registrations}
+    for document in documents[3:]:
+        assert registered[document["kind"]] == document
+    assert documents[0]["helmRelease"]["values"] == registered["Release"]["values"]
+    assert documents[0]["helmRelease"]["version"] == registered["Release"]["version"]
+
+
+def test_render_marks_a_branch_looked_up_at_deploy_time(project, capsys):
+    (project / "config" / "flux.yaml").write_text("repo: https://github.com/acme/fleet\n")
+    _, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert "branch: <default branch of acme/fleet, looked up on GitHub>" in out
+
+
+def test_render_refuses_bad_config(project, capsys):
+    (project / "config" / "flux.yaml").write_text("repo: nope\n")
+    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == "" and "field 'repo'" in err
+
+
+def test_module_entry_point(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "flux_bootstrap", "--project-dir", str(project), "check", "--stack", "dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("ok: stack dev"), result.stderr

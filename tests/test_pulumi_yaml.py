@@ -1,0 +1,47 @@
+"""Pulumi.yaml declares exactly the settings the program reads, with the model's defaults."""
+
+import yaml
+
+from conftest import ROOT
+from flux_bootstrap.settings import PROJECT, SETTING_NAMES, TOKEN_SETTING, StackSettings
+
+PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+TYPES = {bool: "boolean", str: "string"}
+
+
+def test_project_and_runtime():
+    assert PROJECT_FILE["name"] == PROJECT
+    assert PROJECT_FILE["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+
+
+def test_every_setting_is_declared_with_type_description_and_default():
+    declared = PROJECT_FILE["config"]
+    assert set(declared) == set(SETTING_NAMES)
+    for name, spec in declared.items():
+        assert set(spec) == {"type", "default", "description"}, name
+        assert spec["description"].strip(), name
+
+
+def test_declared_defaults_are_the_model_defaults():
+    declared = PROJECT_FILE["config"]
+    for field_name, field in StackSettings.model_fields.items():
+        name = field.alias or field_name
+        spec = declared[name]
+        if field.default is None:  # optional: Pulumi needs a default, "" means not set
+            assert (spec["type"], spec["default"]) == ("string", ""), name
+        else:
+            assert spec["default"] == field.default, name
+            assert spec["type"] == TYPES[type(field.default)], name
+    assert declared[TOKEN_SETTING]["default"] == ""
+
+
+def test_example_stacks_are_valid(tmp_path, capsys, config_dir):
+    from flux_bootstrap.cli import main
+    import shutil
+
+    for stack in ("dev", "prod"):
+        shutil.copy(ROOT / f"Pulumi.{stack}.yaml", tmp_path)
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    (config_dir / "secrets-flux.yaml").chmod(0o600)
+    for stack in ("dev", "prod"):
+        assert main(["--project-dir", str(tmp_path), "check", "--stack", stack]) == 0, capsys.readouterr().err
