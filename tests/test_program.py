@@ -273,3 +273,17 @@ def test_plain_text_stack_token_is_refused(config_dir):
     with pytest.raises(pulumi.RunError, match="pulumi config set --secret githubToken") as err:
         run_program({"configDir": str(config_dir), "githubToken": "plain-token-value"})
     assert "plain-token-value" not in str(err.value)
+
+
+def test_rebootstrap_keeps_the_key_and_adopts_leftovers(config_dir):
+    # After `pulumi refresh` drops the lost cluster's objects, `pulumi up` recreates only them:
+    # the key lives in the stack's state and nothing on the GitHub side hangs off the cluster.
+    run = run_program({"configDir": str(config_dir)})
+    cluster = run.one(K8S_PROVIDER).urn
+    for kind in (KEY, DEPLOY_KEY):
+        registration = run.one(kind)
+        assert provider_urn(registration.provider) != cluster
+        assert all(run.by_urn(dep).type in (KEY,) for dep in registration.dependencies)
+    # A cluster that kept the namespace and CRDs of an earlier install is adopted, not refused.
+    assert run.one(K8S_PROVIDER).inputs["upsertExistingObjects"] == "true"
+    assert run.one(RELEASE).inputs["takeOwnership"] is True
