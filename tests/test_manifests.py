@@ -9,7 +9,7 @@ import yaml
 from conftest import SHARED
 from flux_bootstrap import manifests
 from flux_bootstrap.helm_values import CHART_REPOSITORY, FluxChartValues, chart_values
-from flux_bootstrap.settings import SecretValue, resolve_settings
+from flux_bootstrap.settings import resolve_settings
 from flux_bootstrap.validation import CRD_SCHEMA_FILES, SCHEMA_DIR, crd_schema_from_file, validate_helm_values, validate_object
 
 
