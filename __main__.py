@@ -19,7 +19,7 @@ flux = FluxBootstrap("flux", settings, kubernetes_target())
 
 pulumi.export("deployKeyPublicKey", flux.public_key)
 pulumi.export("deployKeyFingerprint", flux.fingerprint)
-pulumi.export("deployKeyUrn", flux.private_key_urn)
+pulumi.export("privateKeyUrn", flux.private_key_urn)  # for `pulumi up --replace`: rotates the key
 pulumi.export("gitUrl", settings.repo.ssh_url)
 pulumi.export("branch", flux.branch)
 pulumi.export("path", settings.kustomization_path)

@@ -62,13 +62,14 @@ class FluxBootstrap(pulumi.ComponentResource):
         )
 
         key = tls.PrivateKey(f"{name}-deploy-key", **manifests.private_key_args(settings), opts=child())
-        github.RepositoryDeployKey(
+        deploy_key = github.RepositoryDeployKey(
             f"{name}-deploy-key",
             title=manifests.deploy_key_title(settings),
             repository=settings.repo.name,
             key=key.public_key_openssh,
             read_only=not settings.read_write_key,
-            # GitHub refuses a key that is already in use, so a replacement must delete first.
+            # A change of title or access replaces the deploy key with the same key, which GitHub
+            # refuses while the old one exists ("key is already in use"): delete first.
             opts=child(provider=gh, protect=settings.protect, delete_before_replace=True),
         )
 
@@ -111,7 +112,8 @@ class FluxBootstrap(pulumi.ComponentResource):
         git_repository = self._kubernetes_object(
             f"{name}-git-repository",
             manifests.git_repository_manifest(settings, branch),
-            pulumi.ResourceOptions(**on_cluster, depends_on=[release, secret], custom_timeouts=timeouts),
+            # The deploy key must be on GitHub before Flux's first fetch.
+            pulumi.ResourceOptions(**on_cluster, depends_on=[release, secret, deploy_key], custom_timeouts=timeouts),
         )
         self._kubernetes_object(
             f"{name}-kustomization",

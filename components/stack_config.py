@@ -11,16 +11,20 @@ from flux_bootstrap.settings import SETTING_NAMES, SecretValue, Settings, StackV
 
 
 def stack_values(project: str) -> dict[str, StackValue]:
-    """The stack's `<project>:*` settings we know, secrets wrapped so they are never mistaken for plain text.
+    """Every `<project>:*` setting of the stack, secrets wrapped so they are never taken for plain text.
 
-    Unknown keys need no check here: the Pulumi CLI refuses keys that Pulumi.yaml does not declare.
+    Unknown names are passed on too, so that a typo such as `protcet` is refused, not ignored.
     """
+    prefix = f"{project}:"
+    # The language host hands the whole stack config to set_all_config; PULUMI_CONFIG is its fallback.
+    keys = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+    names = sorted({key[len(prefix):] for key in keys if key.startswith(prefix)} | set(SETTING_NAMES))
     config = pulumi.Config(project)
     values: dict[str, StackValue] = {}
-    for name in SETTING_NAMES:
+    for name in names:
         raw = config.get(name)
         if raw is not None:
-            values[name] = SecretValue(raw) if pulumi.runtime.is_config_secret(f"{project}:{name}") else raw
+            values[name] = SecretValue(raw) if pulumi.runtime.is_config_secret(prefix + name) else raw
     return values
 
 

@@ -17,13 +17,13 @@ import yaml
 from . import manifests
 from .errors import ConfigError, Problem, format_problems
 from .settings import SECRETS_FILE, Settings, display_path, resolve_settings
-from .stack_file import read_stack_file
+from .stack_file import StackFile, read_stack_file
 from .validation import validate_helm_values, validate_object
 
 REDACTED = "<redacted>"
 
 
-def load(project_dir: Path, stack: str, *, require_token: bool) -> Settings:
+def load(project_dir: Path, stack: str, *, require_token: bool) -> tuple[Settings, StackFile]:
     stack_file, problems = read_stack_file(project_dir, stack)
     try:
         settings = resolve_settings(
@@ -39,7 +39,7 @@ def load(project_dir: Path, stack: str, *, require_token: bool) -> Settings:
         raise ConfigError(problems + err.problems) from None
     if problems:
         raise ConfigError(problems)
-    return settings
+    return settings, stack_file
 
 
 def planned_objects(settings: Settings) -> list[dict[str, Any]]:
@@ -85,11 +85,16 @@ def secrets_file_problems(settings: Settings, project_dir: Path) -> tuple[list[P
 
 def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
     try:
-        settings = load(project_dir, stack, require_token=require_token)
+        settings, stack_file = load(project_dir, stack, require_token=require_token)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 1
     problems, warnings = secrets_file_problems(settings, project_dir)
+    if not stack_file.exists:
+        warnings.append(
+            f"{display_path(stack_file.path, project_dir)} does not exist: stack {stack} has no settings of its own "
+            "(check the stack name)"
+        )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     schema = schema_problems(settings)
@@ -109,7 +114,7 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
 
 def render(project_dir: Path, stack: str) -> int:
     try:
-        settings = load(project_dir, stack, require_token=False)
+        settings, _ = load(project_dir, stack, require_token=False)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 1

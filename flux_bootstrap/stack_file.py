@@ -1,7 +1,7 @@
 """Reading Pulumi.yaml and Pulumi.<stack>.yaml offline, the way the Pulumi CLI reads them.
 
-Plain values become strings as Pulumi passes them to the program (true → "true"); a `secure:`
-value is only noted as present, never decrypted. Other namespaces (kubernetes:, pulumi:) are
+Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
+"yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted. Other namespaces (kubernetes:, pulumi:) are
 not ours and are left alone.
 """
 
@@ -34,12 +34,6 @@ def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
     return (name if isinstance(name, str) and name else PROJECT), str(stack_dir), []
 
 
-def _as_pulumi_string(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Problem]]:
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
@@ -47,7 +41,7 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     stack_file = StackFile(project=project, path=path, exists=path.exists())
     if problems or not stack_file.exists:
         return stack_file, problems
-    document, problems = read_mapping(path, source, "")
+    document, problems = read_mapping(path, source, "", strings=True)
     if document is None:
         return stack_file, problems
     config = document.data.get("config") or {}
@@ -60,11 +54,11 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
         line = document.line("config", key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             stack_file.values[name] = SecretValue(None)
-        elif isinstance(value, (dict, list)) or value is None:
+        elif not isinstance(value, str):
             problems.append(
                 Problem(source, "must be a single value.", field=f"{project}:{name}", line=line, label="setting")
             )
         else:
-            stack_file.values[name] = _as_pulumi_string(value)
+            stack_file.values[name] = value
         stack_file.lines[name] = line
     return stack_file, problems

@@ -15,10 +15,10 @@ import yaml
 
 from .errors import Problem
 
-try:  # libyaml is much faster; the pure-Python loader gives the same results
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+# libyaml is much faster; the pure-Python loaders give the same results.
+_SAFE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every scalar as a string, as the Pulumi CLI reads stack files (YAML 1.2: `yes` is no boolean).
+_STRINGS: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 @dataclass
@@ -32,10 +32,14 @@ class YamlDocument:
         return self.lines.get(tuple(path))
 
 
-def parse_mapping(text: str, source: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """Parse `text` as one YAML mapping with string keys. `source` names the file in problems."""
+def parse_mapping(text: str, source: str, *, strings: bool = False) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse `text` as one YAML mapping with string keys. `source` names the file in problems.
+
+    With `strings`, every scalar value stays a string.
+    """
+    loader = _STRINGS if strings else _SAFE
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -57,7 +61,12 @@ def parse_mapping(text: str, source: str) -> tuple[YamlDocument | None, list[Pro
     _index_keys(root, (), lines, problems, source)
     if problems:
         return None, problems
-    data = yaml.load(text, Loader=_Loader)
+    try:
+        data = yaml.load(text, Loader=loader)
+    except Exception as err:  # a tag such as !!int on a value: its error text would quote the value
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return None, [Problem(source, f"has a value that cannot be read{where}: remove YAML tags such as !!int.")]
     return YamlDocument(data=data, lines=lines), []
 
 
@@ -83,7 +92,9 @@ def _index_keys(node: yaml.MappingNode, path: tuple[str, ...], lines: dict, prob
             _index_keys(value_node, key_path, lines, problems, source)
 
 
-def read_mapping(path: Path, source: str, missing_hint: str) -> tuple[YamlDocument | None, list[Problem]]:
+def read_mapping(
+    path: Path, source: str, missing_hint: str, *, strings: bool = False
+) -> tuple[YamlDocument | None, list[Problem]]:
     """Read and parse a YAML mapping file; a missing file is a problem carrying `missing_hint`."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -95,4 +106,4 @@ def read_mapping(path: Path, source: str, missing_hint: str) -> tuple[YamlDocume
         return None, [Problem(source, "is not UTF-8 text.")]
     except OSError as err:
         return None, [Problem(source, f"cannot be read: {err.strerror}.")]
-    return parse_mapping(text, source)
+    return parse_mapping(text, source, strings=strings)

@@ -26,6 +26,8 @@ REFUSED = {
     "token missing": ({"secrets-flux.yaml": "tokn: x\n"}, {}, ["field 'token'", "required", "field 'tokn'"]),
     "token not a string": ({"secrets-flux.yaml": "token: 12345\n"}, {}, ["field 'token'", "must be a string"]),
     "token with inner space": ({"secrets-flux.yaml": f'token: "{TOKEN} x"\n'}, {}, ["field 'token'", "whitespace"]),
+    "tagged token": ({"secrets-flux.yaml": f"token: !!int {TOKEN}\n"}, {}, ["config/secrets-flux.yaml", "YAML tags"]),
+    "unknown YAML tag": ({"flux.yaml": "repo: !env REPO\n"}, {}, ["config/flux.yaml", "YAML tags"]),
     "secrets bad YAML": ({"secrets-flux.yaml": f'token: "{TOKEN}\n'}, {}, ["config/secrets-flux.yaml", "not valid YAML"]),
     "bad path setting": ({}, {"path": "../other"}, ["setting 'flux-bootstrap:path'", "'..'"]),
     "bad interval setting": ({}, {"interval": "often"}, ["setting 'flux-bootstrap:interval'", "Flux duration"]),

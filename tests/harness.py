@@ -152,8 +152,8 @@ class RecordingMonitor(MockMonitor):
 class FakeCloud(pulumi.runtime.Mocks):
     """Provider behaviour: keys from the TLS provider, answers from GitHub's API."""
 
-    def __init__(self, run: Run, key: dict[str, str], default_branch: str):
-        self.run, self.key, self.default_branch = run, key, default_branch
+    def __init__(self, run: Run, key: dict[str, str], default_branch: str, host_keys: list[str]):
+        self.run, self.key, self.default_branch, self.host_keys = run, key, default_branch, host_keys
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         outputs = dict(args.inputs)
@@ -167,7 +167,7 @@ class FakeCloud(pulumi.runtime.Mocks):
             # Invoke results travel camelCase, as from the real provider.
             return {"fullName": args.args["fullName"], "defaultBranch": self.default_branch}
         if args.token == "github:index/getSshKeys:getSshKeys":
-            return {"keys": list(HOST_KEYS)}
+            return {"keys": list(self.host_keys)}
         raise AssertionError(f"unexpected invoke {args.token}")
 
 
@@ -190,13 +190,14 @@ def run_program(
     default_branch: str = "trunk",
     extra_config: dict[str, str] | None = None,
     run: Run | None = None,
+    host_keys: list[str] = HOST_KEYS,
 ) -> Run:
     """Run __main__.py for `stack` with these stack settings (bare names); secrets as --secret.
 
     What was registered is recorded in `run`, also when the program fails.
     """
     run = run if run is not None else Run()
-    mocks = FakeCloud(run, key or make_key(), default_branch)
+    mocks = FakeCloud(run, key or make_key(), default_branch, host_keys)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, run))
     config = project_defaults()
     config.update({f"{PROJECT}:{k}": v for k, v in (settings or {}).items()})

@@ -158,3 +158,19 @@ def test_module_entry_point(project):
         text=True,
     )
     assert result.returncode == 0 and result.stdout.startswith("ok: stack dev"), result.stderr
+
+
+def test_check_reads_stack_values_as_the_pulumi_cli_does(project, capsys):
+    # YAML 1.2, as Pulumi reads it: `yes` is no boolean, and 1.10 is the branch "1.10".
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:protect: yes\n")
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and "line 2, setting 'flux-bootstrap:protect': must be true or false." in err
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:branch: 1.10\n")
+    _, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert "branch: '1.10'" in out
+
+
+def test_check_warns_about_a_stack_without_a_file(project, capsys):
+    code, out, err = run_cli(project, "check", "--stack", "dve", capsys=capsys)
+    assert code == 0 and out.startswith("ok: stack dve")
+    assert "warning: Pulumi.dve.yaml does not exist: stack dve has no settings of its own (check the stack name)" in err

@@ -75,7 +75,7 @@ def test_dependencies(run):
     assert deps(DEPLOY_KEY) == {KEY}
     assert deps(SECRET) == {KEY, NAMESPACE}
     assert deps(RELEASE) == {NAMESPACE}
-    assert deps(GIT_REPO) == {RELEASE, SECRET}  # CRDs come from the Release
+    assert deps(GIT_REPO) == {RELEASE, SECRET, DEPLOY_KEY}  # CRDs come from the Release
     assert deps(KUSTOMIZATION) == {RELEASE, GIT_REPO}
     # The key and deploy key do not depend on the cluster: a rebuilt cluster keeps them.
     assert deps(KEY) == set()
@@ -161,7 +161,7 @@ def test_stack_outputs(config_dir):
     assert run.outputs == {
         "deployKeyPublicKey": key["publicKeyOpenssh"],
         "deployKeyFingerprint": key["publicKeyFingerprintSha256"],
-        "deployKeyUrn": run.one(KEY).urn,
+        "privateKeyUrn": run.one(KEY).urn,
         "gitUrl": "ssh://git@github.com/username/manifests",
         "branch": "main",
         "path": "./clusters/dev",
@@ -226,21 +226,28 @@ def test_every_setting_reaches_the_resources(config_dir):
 
 
 def test_key_rotation_moves_deploy_key_and_secret_together(config_dir):
-    # `pulumi up --replace <deployKeyUrn>` gives the TLS resource a new key; both follow it.
+    # `pulumi up --replace <privateKeyUrn>` makes the TLS resource produce a new key. The deploy
+    # key and the Secret take their key from it, so both change with it, and nothing else does.
     first, second = make_key(), make_key()
     before = run_program({"configDir": str(config_dir)}, key=first)
     after = run_program({"configDir": str(config_dir)}, key=second)
     for run, key in ((before, first), (after, second)):
+        assert run.outputs["privateKeyUrn"] == run.one(KEY).urn
         assert run.one(DEPLOY_KEY).inputs["key"] == key["publicKeyOpenssh"]
         assert run.one(SECRET).inputs["stringData"]["identity"] == key["privateKeyOpenssh"]
-    assert after.outputs["deployKeyUrn"] == before.outputs["deployKeyUrn"]  # the URN to --replace is stable
+        assert run.one(SECRET).inputs["stringData"]["identity.pub"] == key["publicKeyOpenssh"]
+    changed = {r.type for r in after.registrations if r.inputs != before.one(r.type).inputs}
+    assert changed == {DEPLOY_KEY, SECRET}
+    # Every deploy-key input forces a replacement; it deletes first, in an order GitHub accepts.
+    assert after.one(DEPLOY_KEY).delete_before_replace
 
 
 def test_same_configuration_gives_identical_inputs(config_dir):
     key = make_key()
 
-    def snapshot():
-        run = run_program({"configDir": str(config_dir)}, key=key)
+    def snapshot(host_keys):
+        # GitHub may list its host keys in any order: the inputs must not follow it.
+        run = run_program({"configDir": str(config_dir)}, key=key, host_keys=host_keys)
         # Registration order is async and no input; everything registered must be identical.
         return json.dumps(
             sorted(
@@ -250,7 +257,7 @@ def test_same_configuration_gives_identical_inputs(config_dir):
             sort_keys=True,
         )
 
-    assert snapshot() == snapshot()
+    assert snapshot(HOST_KEYS) == snapshot(list(reversed(HOST_KEYS)))
 
 
 # --- refused inputs: a clear RunError and nothing registered ----------------------------------
@@ -267,6 +274,13 @@ def test_refused_input_creates_nothing(config_dir, files, settings, fragments):
         assert fragment in message
     assert TOKEN not in message
     assert run.registrations == [] and run.invokes == []
+
+
+def test_misspelled_stack_setting_is_refused(config_dir):
+    run = Run()
+    with pytest.raises(pulumi.RunError, match="setting 'flux-bootstrap:protcet': is not a known setting"):
+        run_program({"configDir": str(config_dir), "protcet": "true"}, run=run)
+    assert run.registrations == []
 
 
 def test_plain_text_stack_token_is_refused(config_dir):
