@@ -256,10 +256,8 @@ def resolve_settings(
             for e, message in _messages(err, "setting")
         )
 
-    config_dir_value = stack_settings.config_dir if stack_settings else plain.get("configDir", DEFAULT_CONFIG_DIR)
-    if not isinstance(config_dir_value, str) or not config_dir_value:
-        config_dir_value = DEFAULT_CONFIG_DIR
-    config_dir = (project_dir / config_dir_value).resolve()
+    # Read from `plain`, so the files are still checked when another stack setting is invalid.
+    config_dir = (project_dir / (plain.get("configDir") or DEFAULT_CONFIG_DIR)).resolve()
 
     if "configDir" in plain and not config_dir.is_dir():
         problems.append(
