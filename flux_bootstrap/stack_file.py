@@ -1,8 +1,8 @@
 """Reading Pulumi.yaml and Pulumi.<stack>.yaml offline, the way the Pulumi CLI reads them.
 
 Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
-"yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted. Other namespaces (kubernetes:, pulumi:) are
-not ours and are left alone.
+"yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted.
+Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
-from .settings import PROJECT, SecretValue, StackValue
+from .settings import PROJECT, SecretValue, StackValue, display_path
 from .yaml_source import read_mapping
 
 
@@ -37,7 +37,7 @@ def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
 def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Problem]]:
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
-    source = str(path.relative_to(project_dir)) if path.is_relative_to(project_dir) else str(path)
+    source = display_path(path, project_dir)
     stack_file = StackFile(project=project, path=path, exists=path.exists())
     if problems or not stack_file.exists:
         return stack_file, problems
