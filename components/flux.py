@@ -47,9 +47,12 @@ class FluxBootstrap(pulumi.ComponentResource):
             kubeconfig=kubernetes.kubeconfig,
             context=kubernetes.context,
             cluster=kubernetes.cluster,
-            # Adopt the namespace and objects an earlier install left behind instead of failing
-            # with "already exists" (re-bootstrap onto a cluster that kept them).
-            upsert_existing_objects=True,
+            # Only on request (adoptExisting): adopt the namespace and objects an earlier install
+            # left behind instead of failing with "already exists", and take over fields another
+            # manager (flux bootstrap, kubectl) owns. Off, a stack run against the wrong cluster
+            # cannot silently take over its Flux.
+            upsert_existing_objects=settings.adopt_existing,
+            enable_patch_force=settings.adopt_existing,
             opts=child(),
         )
         on_github = pulumi.InvokeOutputOptions(parent=self, provider=gh)
@@ -106,19 +109,23 @@ class FluxBootstrap(pulumi.ComponentResource):
 
         # Flux objects depend on the Release: their CRDs come from it, and on destroy they are
         # deleted while the controllers still run to clear their finalizers.
-        timeouts = pulumi.CustomTimeouts(
-            create=manifests.SYNC_TIMEOUT, update=manifests.SYNC_TIMEOUT, delete=manifests.SYNC_TIMEOUT
-        )
+        def timeouts(kind: str) -> pulumi.CustomTimeouts:
+            return pulumi.CustomTimeouts(**manifests.custom_timeouts(settings, kind))
+
         git_repository = self._kubernetes_object(
             f"{name}-git-repository",
             manifests.git_repository_manifest(settings, branch),
             # The deploy key must be on GitHub before Flux's first fetch.
-            pulumi.ResourceOptions(**on_cluster, depends_on=[release, secret, deploy_key], custom_timeouts=timeouts),
+            pulumi.ResourceOptions(
+                **on_cluster, depends_on=[release, secret, deploy_key], custom_timeouts=timeouts("GitRepository")
+            ),
         )
         self._kubernetes_object(
             f"{name}-kustomization",
             manifests.kustomization_manifest(settings),
-            pulumi.ResourceOptions(**on_cluster, depends_on=[release, git_repository], custom_timeouts=timeouts),
+            pulumi.ResourceOptions(
+                **on_cluster, depends_on=[release, git_repository], custom_timeouts=timeouts("Kustomization")
+            ),
         )
 
         self.public_key = key.public_key_openssh

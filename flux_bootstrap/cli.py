@@ -16,14 +16,15 @@ import yaml
 
 from . import manifests
 from .errors import ConfigError, Problem, format_problems
-from .settings import SECRETS_FILE, Settings, display_path, resolve_settings
-from .stack_file import StackFile, read_stack_file
+from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
+from .stack_file import StackFile, read_stack_file, stack_name
 from .validation import validate_helm_values, validate_object
 
 REDACTED = "<redacted>"
 
 
 def load(project_dir: Path, stack: str, *, require_token: bool) -> tuple[Settings, StackFile]:
+    """Settings of `stack` (already a bare stack name, see stack_name), or ConfigError."""
     stack_file, problems = read_stack_file(project_dir, stack)
     try:
         settings = resolve_settings(
@@ -90,10 +91,10 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         print(err, file=sys.stderr)
         return 1
     problems, warnings = secrets_file_problems(settings, project_dir)
-    if not stack_file.exists:
+    if settings.repo.full_name == EXAMPLE_REPO:
         warnings.append(
-            f"{display_path(stack_file.path, project_dir)} does not exist: stack {stack} has no settings of its own "
-            "(check the stack name)"
+            f"the repository is still the example {EXAMPLE_REPO} of the user docs; set `repo` in config/flux.yaml "
+            "(or the repo stack setting) to your own"
         )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -129,19 +130,32 @@ def render(project_dir: Path, stack: str) -> int:
     return 0
 
 
+# The project this package belongs to: the commands work from any folder.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _stack(reference: str) -> str:
+    try:
+        return stack_name(reference)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flux_bootstrap", description=__doc__)
-    parser.add_argument("--project-dir", type=Path, default=Path.cwd(), help="folder holding Pulumi.yaml (default: here)")
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help=f"folder holding Pulumi.yaml (default: {PROJECT_DIR})"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     check_parser = commands.add_parser("check", help="validate config files, stack settings and every emitted object")
-    check_parser.add_argument("--stack", required=True, help="stack name, as in Pulumi.<stack>.yaml")
+    check_parser.add_argument("--stack", required=True, type=_stack, help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME")
     check_parser.add_argument(
         "--no-token",
         action="store_true",
         help="do not require a GitHub token (CI without secrets); a token that is present is still checked",
     )
     render_parser = commands.add_parser("render", help="print the objects and Helm release `pulumi up` would apply")
-    render_parser.add_argument("--stack", required=True, help="stack name, as in Pulumi.<stack>.yaml")
+    render_parser.add_argument("--stack", required=True, type=_stack, help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME")
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     if args.command == "check":

@@ -1,13 +1,21 @@
 """Configuration problems and how they are reported.
 
 Messages are built only from field names, line numbers and our own explanations: an input value
-is never copied into a message, so a token can never leak through an error.
+is never copied into a message, so a token can never leak through an error. A field name the user
+wrote is shown only when it cannot be a pasted token (see names.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
+
+from .names import is_showable
+
+HIDDEN_NAME_HINT = (
+    " If a token or key was pasted there, delete that line and revoke the token; "
+    "it belongs in the value of `token:` (or of a secret stack setting), never in a name."
+)
 
 
 @dataclass(frozen=True)
@@ -17,15 +25,21 @@ class Problem:
     field: str | None = None
     line: int | None = None
     label: str = "field"  # "setting" for stack settings
+    empty_document: bool = False  # the file holds no YAML at all (callers add what is required)
 
     def describe(self) -> str:
         where = []
         if self.line is not None:
             where.append(f"line {self.line}")
+        message = self.message
         if self.field is not None:
-            where.append(f"{self.label} '{self.field}'")
+            if is_showable(self.field):
+                where.append(f"{self.label} '{self.field}'")
+            else:
+                where.append(f"a {self.label} whose name looks like a secret (not shown)")
+                message += HIDDEN_NAME_HINT
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return f"{prefix}: {message}" if prefix else message
 
 
 class ConfigError(Exception):

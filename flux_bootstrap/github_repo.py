@@ -17,13 +17,15 @@ _OWNER = r"(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})"
 # Repository names: letters, digits, '.', '_' and '-', at most 100 characters.
 _NAME = r"(?P<name>[A-Za-z0-9._-]{1,100}?)"
 _TAIL = _OWNER + "/" + _NAME + r"(?:\.git)?"
+# re.ASCII: with IGNORECASE alone, "K" (Kelvin sign) would match "k" and "ſ" would match "s".
 _PATTERNS = (
-    re.compile(r"https://github\.com/" + _TAIL + r"/?", re.IGNORECASE),
-    re.compile(r"ssh://git@github\.com/" + _TAIL, re.IGNORECASE),
-    re.compile(r"git@github\.com:" + _TAIL, re.IGNORECASE),
+    re.compile(r"https://github\.com/" + _TAIL + r"/?", re.IGNORECASE | re.ASCII),
+    re.compile(r"ssh://git@github\.com/" + _TAIL, re.IGNORECASE | re.ASCII),
+    re.compile(r"git@github\.com:" + _TAIL, re.IGNORECASE | re.ASCII),
 )
+MAX_URL_LENGTH = 2048
 # https://user@..., https://user:token@... or any scheme with user:password@
-_CREDENTIALS = re.compile(r"^(?:https?://[^/@]+@|[a-z][a-z0-9+.-]*://[^/@:]*:[^/@]*@)", re.IGNORECASE)
+_CREDENTIALS = re.compile(r"^(?:https?://[^/@]+@|[a-z][a-z0-9+.-]*://[^/@:]*:[^/@]*@)", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,14 @@ def parse_github_repo(url: str) -> GitHubRepo:
 
     The message never contains the URL itself: it may carry credentials.
     """
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"is longer than {MAX_URL_LENGTH} characters, which no repository URL is.")
     text = url.strip()
+    if not text.isascii():
+        raise ValueError(
+            "contains non-ASCII characters; GitHub URLs are ASCII. Type the URL again "
+            f"(look-alike letters are a common trap). Use one of: {ACCEPTED_FORMS_TEXT}."
+        )
     if _CREDENTIALS.match(text):
         raise ValueError(
             "the URL contains credentials (user:password@). Remove them: the token belongs in "

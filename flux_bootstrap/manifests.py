@@ -18,6 +18,11 @@ KUSTOMIZATION_INTERVAL = "10m"
 GITHUB_HOST = "github.com"
 # How long `pulumi up` waits for a Flux object to become Ready before failing.
 SYNC_TIMEOUT = "5m"
+# With destroyWorkloads, how long Flux may take to delete what it deployed (Kustomization
+# spec.timeout bounds WaitForTermination), and how long Pulumi waits for that delete: longer, so
+# the controllers are uninstalled only once the workloads are gone.
+WORKLOAD_DELETE_TIMEOUT = "5m"
+KUSTOMIZATION_DELETE_TIMEOUT = "10m"
 
 GIT_REPOSITORY_API = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
@@ -52,8 +57,9 @@ def namespace_manifest() -> dict[str, Any]:
 def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
     """known_hosts lines for every published host key, sorted so the Secret never changes by order.
 
-    All key types are listed: github.com negotiates ecdsa-sha2-nistp256, and a known_hosts
-    without that type fails with "knownhosts: key mismatch".
+    Flux's SSH client offers the server only the host-key types present in known_hosts; listing
+    every published type lets the server pick any of them, so a key type GitHub prefers or
+    rotates to never fails with "knownhosts: key mismatch".
     """
     lines = sorted({f"{host} {key.strip()}" for key in host_keys if key.strip()})
     return "".join(f"{line}\n" for line in lines)
@@ -89,19 +95,30 @@ def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
 
 
 def kustomization_manifest(settings: Settings) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        # Orphan: deleting this object (pulumi destroy) leaves what Flux deployed running.
+        # WaitForTermination: the delete returns only once Flux's workloads are gone, so the
+        # controllers (deleted after this object) are still there to clear their finalizers.
+        "deletionPolicy": "WaitForTermination" if settings.destroy_workloads else "Orphan",
+        "interval": KUSTOMIZATION_INTERVAL,
+        "path": settings.kustomization_path,
+        "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": NAME},
+    }
+    if settings.destroy_workloads:
+        spec["timeout"] = WORKLOAD_DELETE_TIMEOUT
     return {
         "apiVersion": KUSTOMIZATION_API,
         "kind": "Kustomization",
         "metadata": _metadata(NAME, annotations=_readiness(settings)),
-        "spec": {
-            # Orphan: deleting this object (pulumi destroy) leaves what Flux deployed running.
-            "deletionPolicy": "Delete" if settings.destroy_workloads else "Orphan",
-            "interval": KUSTOMIZATION_INTERVAL,
-            "path": settings.kustomization_path,
-            "prune": True,
-            "sourceRef": {"kind": "GitRepository", "name": NAME},
-        },
+        "spec": spec,
     }
+
+
+def custom_timeouts(settings: Settings, kind: str) -> dict[str, str]:
+    """How long Pulumi waits for a Flux object: Ready on create/update, gone on delete."""
+    delete = KUSTOMIZATION_DELETE_TIMEOUT if kind == "Kustomization" and settings.destroy_workloads else SYNC_TIMEOUT
+    return {"create": SYNC_TIMEOUT, "update": SYNC_TIMEOUT, "delete": delete}
 
 
 def helm_release(settings: Settings) -> HelmReleaseSpec:

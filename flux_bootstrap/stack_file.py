@@ -7,12 +7,27 @@ Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
 from .settings import PROJECT, SecretValue, StackValue, display_path
 from .yaml_source import read_mapping
+
+
+# Pulumi's stack names; `org/dev` and `org/project/dev` name stack `dev` (file Pulumi.dev.yaml).
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
+
+
+def stack_name(reference: str) -> str:
+    """The stack name of a stack reference as the Pulumi CLI reads it, or ValueError."""
+    parts = reference.split("/")
+    if len(parts) > 3 or not all(_STACK_NAME.fullmatch(part) and part.strip(".") for part in parts):
+        raise ValueError(
+            "is not a stack name: use NAME, ORG/NAME or ORG/PROJECT/NAME, with letters, digits, '-', '_' and '.'."
+        )
+    return parts[-1]
 
 
 @dataclass
@@ -35,18 +50,29 @@ def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
 
 
 def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Problem]]:
+    """The `<project>:*` settings of Pulumi.<stack>.yaml; a missing file is a problem, as the
+    Pulumi CLI would run such a stack with defaults only (usually a typo in the stack name)."""
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
     source = display_path(path, project_dir)
     stack_file = StackFile(project=project, path=path, exists=path.exists())
-    if problems or not stack_file.exists:
+    if problems:
         return stack_file, problems
+    if not stack_file.exists:
+        return stack_file, [
+            Problem(
+                source,
+                f"does not exist, so stack {stack} is not set up here (check the stack name). To create it on "
+                f"purpose: pulumi stack init {stack} (or create {source} with a line `config: {{}}`).",
+            )
+        ]
     document, problems = read_mapping(path, source, "", strings=True)
     if document is None:
         return stack_file, problems
     config = document.data.get("config") or {}
     if not isinstance(config, dict):
         return stack_file, [Problem(source, "must be a mapping of setting: value.", field="config", line=document.line("config"))]
+    typed_config: dict | None = None
     for key, value in config.items():
         namespace, _, name = key.rpartition(":")
         if namespace not in ("", project):
@@ -54,10 +80,12 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
         line = document.line("config", key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             stack_file.values[name] = SecretValue(None)
-        elif not isinstance(value, str):
-            problems.append(
-                Problem(source, "must be a single value.", field=f"{project}:{name}", line=line, label="setting")
-            )
+        elif isinstance(value, (dict, list)):
+            # Pulumi keeps an object's or list's scalars typed (numbers, booleans), unlike top-level values.
+            if typed_config is None:
+                typed, _ = read_mapping(path, source, "")
+                typed_config = (typed.data.get("config") or {}) if typed else {}
+            stack_file.values[name] = typed_config.get(key, value)
         else:
             stack_file.values[name] = value
         stack_file.lines[name] = line

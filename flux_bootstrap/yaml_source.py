@@ -49,7 +49,7 @@ def parse_mapping(text: str, source: str, *, strings: bool = False) -> tuple[Yam
         return None, [Problem(source, "not valid YAML. Fix the syntax.")]
     nodes = [n for n in nodes if n is not None]
     if not nodes:
-        return None, [Problem(source, "the file is empty; it must be a YAML mapping of field: value.")]
+        return None, [Problem(source, "the file is empty; it must be a YAML mapping of field: value.", empty_document=True)]
     if len(nodes) > 1:
         return None, [Problem(source, "holds several YAML documents (---); keep exactly one.")]
     root = nodes[0]

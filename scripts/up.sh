@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Usage: scripts/up.sh [STACK] [pulumi up options...]
-# Sets up .venv, checks the configuration offline, selects (or creates) STACK (default dev) and
-# runs `pulumi up`. State goes to .pulumi-state/ in this folder unless PULUMI_BACKEND_URL is set.
+# Sets up .venv, checks the configuration offline, selects STACK (default dev) and runs
+# `pulumi up`. State goes to .pulumi-state/ in this folder unless PULUMI_BACKEND_URL is set.
+# A stack is never created by accident: a name with neither a stack nor a Pulumi.<stack>.yaml
+# stops here (a typo such as `prdo` must not deploy a new stack with default settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-dev}"
 shift || true
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# Offline first: bad configuration (or an unknown stack name) stops before anything else.
+.venv/bin/python -m flux_bootstrap check --stack "$stack"
 if ! command -v pulumi >/dev/null; then
   echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/iac/download-install/" >&2
   exit 1
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-.venv/bin/python -m flux_bootstrap check --stack "$stack"
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p .pulumi-state
   export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 fi
-pulumi stack select --create "$stack"
+if ! pulumi stack select "$stack" 2>/dev/null; then
+  # `check` above has made sure Pulumi.<stack>.yaml exists: the stack was set up on purpose
+  # (for example committed by a teammate) and only its state is new in this backend.
+  echo "Creating stack $stack in $PULUMI_BACKEND_URL (its settings file exists)." >&2
+  pulumi stack init "$stack"
+fi
 pulumi up --stack "$stack" "$@"

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from conftest import TOKEN
 
+# Token-shaped strings, built at run time so no tracked file holds one.
+GHP = "ghp_" + "A1b2C3d4E5" * 4
+PAT = "github_pat_" + "11AB" * 10
+
 REFUSED = {
     "missing flux.yaml": ({"flux.yaml": None}, {}, ["config/flux.yaml", "file not found", "pulumi config set flux-bootstrap:repo"]),
     "empty flux.yaml": ({"flux.yaml": ""}, {}, ["config/flux.yaml", "empty"]),
@@ -34,6 +38,19 @@ REFUSED = {
     "bad key algorithm": ({}, {"keyAlgorithm": "dsa"}, ["setting 'flux-bootstrap:keyAlgorithm'", "ed25519"]),
     "bad chart version": ({}, {"chartVersion": "latest"}, ["setting 'flux-bootstrap:chartVersion'", "exact chart version"]),
     "bad boolean": ({}, {"readWriteKey": "yes"}, ["setting 'flux-bootstrap:readWriteKey'", "true or false"]),
+    # Names that look like a secret are never shown (a token pasted where a key belongs).
+    "token as a key in flux.yaml": ({"flux.yaml": f"repo: https://github.com/a/b\n{GHP}: x\n"}, {}, ["line 2, a field whose name looks like a secret (not shown): is not a known field", "revoke the token"]),
+    "token as the key in secrets-flux.yaml": ({"secrets-flux.yaml": f"{PAT}:\n"}, {}, ["line 1, a field whose name looks like a secret (not shown)", "field 'token': is required"]),
+    "token as a setting name": ({}, {GHP: "true"}, ["a setting whose name looks like a secret (not shown): is not a known setting"]),
+    "empty flux.yaml says repo is required": ({"flux.yaml": "# nothing yet\n"}, {}, ["config/flux.yaml", "field 'repo'", "the file is empty, but `repo` is required"]),
+    "example placeholder token": ({"secrets-flux.yaml": 'token: "ghp_your-token-here"\n'}, {}, ["field 'token'", "example placeholder"]),
+    "seed placeholder token": ({"secrets-flux.yaml": 'token: "ghp_' + "x" * 36 + '"\n'}, {}, ["field 'token'", "example placeholder"]),
+    "branch of thousands of characters": ({}, {"branch": "b" * 5000}, ["setting 'flux-bootstrap:branch'", "longer than 255 bytes"]),
+    "path of thousands of characters": ({}, {"path": "p/" * 3000}, ["setting 'flux-bootstrap:path'", "longer than 1024"]),
+    "interval beyond Go's limit": ({}, {"interval": "2562048h"}, ["setting 'flux-bootstrap:interval'", "longer than Flux can count"]),
+    "huge interval text": ({}, {"interval": "1" * 100000 + "h"}, ["setting 'flux-bootstrap:interval'", "Flux duration"]),
+    "look-alike letter in the URL": ({"flux.yaml": "repo: https://github.com/acme/\u212aube\n"}, {}, ["field 'repo'", "non-ASCII"]),
+    "URL of thousands of characters": ({"flux.yaml": "repo: https://github.com/" + "a" * 5000 + "\n"}, {}, ["field 'repo'", "longer than 2048"]),
     "missing config dir": ({}, {"configDir": "/nonexistent/flux-config"}, ["setting 'flux-bootstrap:configDir'", "/nonexistent/flux-config does not exist"]),
 }
 

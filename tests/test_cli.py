@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cases import REFUSED, apply_files
+from cases import GHP, PAT, REFUSED, apply_files
 from conftest import ROOT, TOKEN
 from flux_bootstrap.cli import main
 from harness import run_program
@@ -37,10 +37,28 @@ def stack_file(project: Path, settings: dict[str, object]) -> None:
     (project / "Pulumi.dev.yaml").write_text("\n".join(lines) + "\n")
 
 
-def test_check_passes_on_the_seed_example(project, capsys):
+def test_check_passes_on_the_seed_example_and_says_it_is_the_example(project, capsys):
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0
+    assert err == (
+        "warning: the repository is still the example username/manifests of the user docs; set `repo` in "
+        "config/flux.yaml (or the repo stack setting) to your own\n"
+    )
+    assert out.count("\n") == 1 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
+
+
+def test_check_of_an_edited_config_is_silent(project, capsys):
+    (project / "config" / "flux.yaml").write_text("repo: https://github.com/acme/fleet\nbranch: main\n")
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert (code, err) == (0, "")
-    assert out.count("\n") == 1 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
+    assert out.startswith("ok: stack dev: ssh://git@github.com/acme/fleet branch main")
+
+
+def test_check_refuses_the_example_placeholder_token(project, capsys):
+    shutil.copy(ROOT / "config" / "secrets-flux.yaml.example", project / "config" / "secrets-flux.yaml")
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1
+    assert "config/secrets-flux.yaml:\n  - line 3, field 'token': is still the example placeholder." in err
 
 
 @pytest.mark.parametrize("files,settings,fragments", REFUSED.values(), ids=REFUSED.keys())
@@ -51,9 +69,10 @@ def test_check_refuses_every_bad_input(project, files, settings, fragments, caps
     assert code == 1 and out == ""
     for fragment in fragments:
         assert fragment in err
-    assert TOKEN not in err
+    for secret in (TOKEN, GHP, PAT):
+        assert secret not in err
     if settings:  # stack settings are reported with their line in Pulumi.dev.yaml
-        assert "Pulumi.dev.yaml:\n  - line 2, setting 'flux-bootstrap:" in err
+        assert "Pulumi.dev.yaml:\n  - line 2, " in err
 
 
 def test_check_sees_encrypted_token_without_decrypting(project, capsys):
@@ -170,7 +189,33 @@ def test_check_reads_stack_values_as_the_pulumi_cli_does(project, capsys):
     assert "branch: '1.10'" in out
 
 
-def test_check_warns_about_a_stack_without_a_file(project, capsys):
+def test_a_stack_without_a_settings_file_is_refused_with_the_init_command(project, capsys):
     code, out, err = run_cli(project, "check", "--stack", "dve", capsys=capsys)
-    assert code == 0 and out.startswith("ok: stack dve")
-    assert "warning: Pulumi.dve.yaml does not exist: stack dve has no settings of its own (check the stack name)" in err
+    assert code == 1 and out == ""
+    assert "Pulumi.dve.yaml:\n  - does not exist, so stack dve is not set up here (check the stack name)." in err
+    assert "pulumi stack init dve" in err
+    assert run_cli(project, "render", "--stack", "dve", capsys=capsys)[0] == 1
+
+
+@pytest.mark.parametrize("reference", ["dev", "acme/dev", "acme/flux-bootstrap/dev"])
+def test_qualified_stack_names_read_the_stack_file_as_the_cli_does(project, capsys, reference):
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:interval: 90s\n")
+    code, out, _ = run_cli(project, "render", "--stack", reference, capsys=capsys)
+    assert code == 0
+    assert "path: ./clusters/dev\n" in out and "interval: 90s\n" in out
+
+
+@pytest.mark.parametrize("reference", ["a/b/c/d", "dev/", "de v", "../dev", ""])
+def test_malformed_stack_references_are_refused(project, capsys, reference):
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(project, "check", "--stack", reference, capsys=capsys)
+    assert exit_.value.code == 2
+    assert "is not a stack name" in capsys.readouterr().err
+
+
+def test_offline_commands_work_from_any_folder(tmp_path):
+    # The wrapper script, run from an unrelated folder, checks this project.
+    script = ROOT / "scripts" / "flux-bootstrap"
+    result = subprocess.run([str(script), "render", "--stack", "dev"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "path: ./clusters/dev" in result.stdout

@@ -59,8 +59,22 @@ def test_readiness_annotation_follows_wait_for_sync(config_dir):
         assert "annotations" not in obj["metadata"]
 
 
-def test_destroy_workloads_switches_deletion_policy(config_dir):
-    assert manifests.kustomization_manifest(settings_for(config_dir, destroyWorkloads="true"))["spec"]["deletionPolicy"] == "Delete"
+def test_destroy_workloads_waits_for_the_workloads_to_be_gone(config_dir):
+    settings = settings_for(config_dir, destroyWorkloads="true")
+    spec = manifests.kustomization_manifest(settings)["spec"]
+    assert spec["deletionPolicy"] == "WaitForTermination"
+    assert spec["timeout"] == "5m"
+    # Pulumi waits longer for the delete than Flux may take, so the controllers outlive it.
+    timeouts = manifests.custom_timeouts(settings, "Kustomization")
+    assert timeouts == {"create": "5m", "update": "5m", "delete": "10m"}
+    assert manifests.custom_timeouts(settings, "GitRepository")["delete"] == "5m"
+
+
+def test_without_destroy_workloads_the_workloads_are_orphaned(config_dir):
+    settings = settings_for(config_dir)
+    spec = manifests.kustomization_manifest(settings)["spec"]
+    assert spec["deletionPolicy"] == "Orphan" and "timeout" not in spec
+    assert manifests.custom_timeouts(settings, "Kustomization")["delete"] == "5m"
 
 
 def test_interval_and_path_settings_reach_the_objects(config_dir):

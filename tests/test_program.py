@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from cases import REFUSED, apply_files
+from cases import GHP, PAT, REFUSED, apply_files
 from conftest import TOKEN
 from flux_bootstrap.validation import validate_helm_values, validate_object
 from harness import HOST_KEYS, Run, make_key, run_program
@@ -48,7 +48,9 @@ def test_explicit_providers(run):
     github = run.one(GH_PROVIDER)
     kubernetes = run.one(K8S_PROVIDER)
     assert github.inputs["owner"] == "username"
-    assert kubernetes.inputs["upsertExistingObjects"] == "true"  # provider inputs travel as strings
+    # Provider inputs travel as strings. No adoption unless asked for (adoptExisting).
+    assert kubernetes.inputs["upsertExistingObjects"] == "false"
+    assert kubernetes.inputs["enablePatchForce"] == "false"
     assert provider_urn(run.one(DEPLOY_KEY).provider) == github.urn
     for kind in (NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION):
         assert provider_urn(run.one(kind).provider) == kubernetes.urn, kind
@@ -195,7 +197,12 @@ def test_safe_destroy_options(run):
 def test_protect_and_destroy_workloads(config_dir):
     run = run_program({"configDir": str(config_dir), "protect": "true", "destroyWorkloads": "true"})
     assert {r.type for r in run.registrations if r.protect} == {RELEASE, NAMESPACE, DEPLOY_KEY}
-    assert run.one(KUSTOMIZATION).inputs["spec"]["deletionPolicy"] == "Delete"
+    kustomization = run.one(KUSTOMIZATION)
+    assert kustomization.inputs["spec"]["deletionPolicy"] == "WaitForTermination"
+    assert kustomization.inputs["spec"]["timeout"] == "5m"
+    # The delete waits longer than Flux's spec.timeout, and before the Release (its dependency) goes.
+    assert kustomization.custom_timeouts == {"create": "5m", "update": "5m", "delete": "10m"}
+    assert run.one(RELEASE).urn in kustomization.dependencies
 
 
 def test_every_setting_reaches_the_resources(config_dir):
@@ -272,7 +279,8 @@ def test_refused_input_creates_nothing(config_dir, files, settings, fragments):
     assert message.startswith(("1 configuration problem;", "2 configuration problems;"))
     for fragment in fragments:
         assert fragment in message
-    assert TOKEN not in message
+    for secret in (TOKEN, GHP, PAT):
+        assert secret not in message
     assert run.registrations == [] and run.invokes == []
 
 
@@ -280,6 +288,16 @@ def test_misspelled_stack_setting_is_refused(config_dir):
     run = Run()
     with pytest.raises(pulumi.RunError, match="setting 'flux-bootstrap:protcet': is not a known setting"):
         run_program({"configDir": str(config_dir), "protcet": "true"}, run=run)
+    assert run.registrations == []
+
+
+def test_a_token_typed_as_a_secret_settings_name_is_never_shown(config_dir, capsys):
+    # `pulumi config set --secret ghp_...`: the token lands where the setting name goes.
+    run = Run()
+    with pytest.raises(pulumi.RunError) as err:
+        run_program({"configDir": str(config_dir)}, secrets={GHP: "value"}, run=run)
+    assert "a setting whose name looks like a secret (not shown): is stored as a secret" in str(err.value)
+    assert GHP not in str(err.value) and GHP not in capsys.readouterr().err
     assert run.registrations == []
 
 
@@ -298,6 +316,30 @@ def test_rebootstrap_keeps_the_key_and_adopts_leftovers(config_dir):
         registration = run.one(kind)
         assert provider_urn(registration.provider) != cluster
         assert all(run.by_urn(dep).type in (KEY,) for dep in registration.dependencies)
-    # A cluster that kept the namespace and CRDs of an earlier install is adopted, not refused.
-    assert run.one(K8S_PROVIDER).inputs["upsertExistingObjects"] == "true"
-    assert run.one(RELEASE).inputs["takeOwnership"] is True
+    # A cluster that kept the namespace of an earlier install is adopted only on request.
+    assert run.one(K8S_PROVIDER).inputs["upsertExistingObjects"] == "false"
+    adopting = run_program({"configDir": str(config_dir), "adoptExisting": "true"})
+    provider = adopting.one(K8S_PROVIDER).inputs
+    assert (provider["upsertExistingObjects"], provider["enablePatchForce"]) == ("true", "true")
+
+
+# Every resource's URN (type and name, under its parent). With adoption on, a renamed resource
+# would be created (adopting the live object) and the old name deleted at the end of `pulumi up`,
+# deleting the object itself: a rename must come with an alias, and this list must change with it.
+PINNED_URNS = {
+    "pulumi:pulumi:Stack$flux-bootstrap:index:FluxBootstrap::flux",
+    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:github::flux-github",
+    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:kubernetes::flux-kubernetes",
+    "flux-bootstrap:index:FluxBootstrap$tls:index/privateKey:PrivateKey::flux-deploy-key",
+    "flux-bootstrap:index:FluxBootstrap$github:index/repositoryDeployKey:RepositoryDeployKey::flux-deploy-key",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Namespace::flux-namespace",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:helm.sh/v3:Release::flux-release",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Secret::flux-secret",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:source.toolkit.fluxcd.io/v1:GitRepository::flux-git-repository",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization::flux-kustomization",
+}
+
+
+def test_resource_urns_are_pinned(run):
+    prefix = "urn:pulumi:dev::flux-bootstrap::"
+    assert {r.urn.removeprefix(prefix) for r in run.registrations} == PINNED_URNS

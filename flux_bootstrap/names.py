@@ -1,0 +1,42 @@
+"""Whether a name the user wrote (a YAML key, a setting name) may be shown in a message.
+
+A token pasted where a name belongs (`ghp_...: x` in a config file, or
+`pulumi config set --secret ghp_...`) would otherwise be printed by "unknown field 'ghp_...'".
+Only plain identifiers of sensible length that do not look like a credential are shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+MAX_SHOWN_LENGTH = 40
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*", re.ASCII)
+# GitHub's token prefixes, and other well-known credential shapes.
+_CREDENTIAL_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "age-secret-key-", "xox")
+
+
+def _entropy_bits_per_char(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def looks_random(text: str) -> bool:
+    """Long strings mixing digits and letters with high entropy: generated keys, not names."""
+    digits = sum(c.isdigit() for c in text)
+    return len(text) >= 16 and digits >= 2 and _entropy_bits_per_char(text) >= 3.3
+
+
+def is_showable(name: str) -> bool:
+    """True when `name` may appear in a message. Namespaced names (`project:key`) are checked part by part."""
+    parts = name.split(":") if name.count(":") == 1 else [name]
+    return all(_showable_part(part) for part in parts)
+
+
+def _showable_part(part: str) -> bool:
+    if not (0 < len(part) <= MAX_SHOWN_LENGTH) or not _IDENTIFIER.fullmatch(part):
+        return False
+    if part.lower().startswith(_CREDENTIAL_PREFIXES):
+        return False
+    return not looks_random(part)

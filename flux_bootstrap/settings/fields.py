@@ -1,0 +1,162 @@
+"""Field types shared by the config files and the stack settings.
+
+Each validator raises ValueError with our own words, never the value. Lengths are bounded
+before any pattern runs: a value Git, GitHub, Kubernetes or Flux cannot store is refused fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, StrictStr
+
+from ..git_ref import branch_name_problem
+from ..github_repo import GitHubRepo, parse_github_repo
+
+MAX_BRANCH_BYTES = 255  # a ref is a file name in Git's ref store: one path component at most
+MAX_PATH_LENGTH = 1024
+MAX_PATH_PART_BYTES = 255  # one file or folder name
+MAX_TOKEN_LENGTH = 255  # GitHub tokens are far shorter (fine-grained: 93 characters)
+MAX_SHORT_TEXT = 64  # durations, versions, enumerations
+MAX_FOLDER_LENGTH = 4096  # PATH_MAX
+# Go's time.Duration (Flux parses intervals with it) holds at most 2^63-1 nanoseconds.
+MAX_DURATION_NS = 2**63 - 1
+PLACEHOLDER_TOKENS = ("ghp_your-token-here",)
+_PLACEHOLDER = re.compile(r"ghp_x{20,}|.*your[-_]token.*", re.IGNORECASE | re.ASCII)
+
+_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+", re.ASCII)  # the Flux CRDs' interval pattern
+_DURATION_PART = re.compile(r"([0-9]+)(?:\.([0-9]+))?(ms|s|m|h)", re.ASCII)
+_NS = {"ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A stack setting stored with `--secret`. `plaintext` is None where it was not decrypted
+    (the offline check only checks that it is present)."""
+
+    plaintext: str | None
+
+    def __repr__(self) -> str:  # never show the value, even in a debugger or a test failure
+        return "SecretValue(<hidden>)" if self.plaintext is not None else "SecretValue(<encrypted>)"
+
+
+# A stack setting as the program or `check` hands it over: text, a secret, or a structured
+# value (object or list) for the settings that take one.
+StackValue = str | SecretValue | dict | list
+
+
+def _too_long(value: str, limit: int, *, unit: str = "characters") -> bool:
+    size = len(value.encode("utf-8")) if unit == "bytes" else len(value)
+    return size > limit
+
+
+def _repo(value: object) -> GitHubRepo:
+    if isinstance(value, GitHubRepo):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a string (a GitHub repository URL).")
+    return parse_github_repo(value)
+
+
+def _branch(value: str) -> str:
+    if _too_long(value, MAX_BRANCH_BYTES, unit="bytes"):
+        raise ValueError(f"is longer than {MAX_BRANCH_BYTES} bytes, more than Git can store as a branch name.")
+    problem = branch_name_problem(value)
+    if problem:
+        raise ValueError(f"is not a valid Git branch name: it {problem}. Use a name `git branch` accepts.")
+    return value
+
+
+def _token(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _token_present(value: SecretStr) -> SecretStr:
+    token = value.get_secret_value()
+    if not token:
+        raise ValueError("is empty. Put your GitHub token there (fine-grained: Metadata read, Administration read/write).")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise ValueError(f"is longer than {MAX_TOKEN_LENGTH} characters, which no GitHub token is. Paste the token alone.")
+    if any(c.isspace() for c in token):
+        raise ValueError("contains whitespace inside the token. Paste the token again, on one line.")
+    if not token.isascii() or not token.isprintable():
+        raise ValueError("contains characters a GitHub token never has. Paste the token again.")
+    if token in PLACEHOLDER_TOKENS or _PLACEHOLDER.fullmatch(token):
+        raise ValueError("is still the example placeholder. Replace it with your own GitHub token.")
+    return value
+
+
+def normalise_path(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError("is empty. Give a folder of the repository, such as clusters/dev.")
+    if len(text) > MAX_PATH_LENGTH:
+        raise ValueError(f"is longer than {MAX_PATH_LENGTH} characters. Give a folder of the repository, such as clusters/dev.")
+    if text.startswith("/"):
+        raise ValueError("must be relative to the repository root: remove the leading '/'.")
+    if "\\" in text:
+        raise ValueError("must use '/' between folders, not '\\'.")
+    if not text.isprintable():
+        raise ValueError("contains a control character.")
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ValueError("must not contain '..': it must stay inside the repository.")
+    if any(len(part.encode("utf-8")) > MAX_PATH_PART_BYTES for part in parts):
+        raise ValueError(f"has a folder name longer than {MAX_PATH_PART_BYTES} bytes, more than Git can store.")
+    return "/".join(parts)  # "" is the repository root
+
+
+def _interval(value: str) -> str:
+    if len(value) > MAX_SHORT_TEXT or not _DURATION.fullmatch(value):
+        raise ValueError("is not a Flux duration. Use a number and a unit (ms, s, m, h), such as 1m, 90s or 1h30m.")
+    total = 0
+    for whole, fraction, unit in _DURATION_PART.findall(value):
+        scale = _NS[unit]
+        total += int(whole) * scale
+        if fraction:
+            total += int(fraction) * scale // 10 ** len(fraction)
+    if total <= 0:
+        raise ValueError("must be longer than zero, such as 1m.")
+    if total > MAX_DURATION_NS:
+        raise ValueError("is longer than Flux can count (about 292 years, Go's longest duration). Use a shorter one, such as 1h.")
+    return value
+
+
+def _chart_version(value: str) -> str:
+    if len(value) > MAX_SHORT_TEXT or not _SEMVER.fullmatch(value):
+        raise ValueError("must be an exact chart version such as 2.18.3 (no 'v', no range), so installs are reproducible.")
+    return value
+
+
+def _folder(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty.")
+    if len(value) > MAX_FOLDER_LENGTH or not value.isprintable():
+        raise ValueError("is not a usable folder path.")
+    return value
+
+
+def stack_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("must be true or false.")
+
+
+RepoUrl = Annotated[GitHubRepo, PlainValidator(_repo)]
+BranchName = Annotated[StrictStr, AfterValidator(_branch)]
+Token = Annotated[SecretStr, BeforeValidator(_token), AfterValidator(_token_present)]
+RepoPath = Annotated[StrictStr, AfterValidator(normalise_path)]
+Interval = Annotated[StrictStr, AfterValidator(_interval)]
+ChartVersion = Annotated[StrictStr, AfterValidator(_chart_version)]
+Folder = Annotated[StrictStr, AfterValidator(_folder)]
+StackBool = Annotated[bool, PlainValidator(stack_bool)]

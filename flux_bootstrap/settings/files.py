@@ -1,0 +1,87 @@
+"""The two config files of the user docs: config/flux.yaml and config/secrets-flux.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from ..errors import Problem
+from ..yaml_source import YamlDocument, read_mapping
+from .fields import BranchName, RepoUrl, Token
+from .messages import location, messages
+from .stack import TOKEN_SETTING
+
+FLUX_FILE = "flux.yaml"
+SECRETS_FILE = "secrets-flux.yaml"
+EXAMPLE_REPO = "username/manifests"  # the user docs' example: a sign the file was not edited
+
+
+class FluxFile(BaseModel):
+    """config/flux.yaml, exactly the documented schema."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    repo: RepoUrl
+    branch: BranchName | None = None
+
+
+class SecretsFile(BaseModel):
+    """config/secrets-flux.yaml, exactly the documented schema."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    token: Token
+
+
+def display_path(path: Path, project_dir: Path) -> str:
+    """A path as the user knows it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(project_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_flux_file(
+    config_dir: Path, project_dir: Path, project: str, *, required: bool, problems: list[Problem]
+) -> FluxFile | None:
+    path = config_dir / FLUX_FILE
+    source = display_path(path, project_dir)
+    if not required and not path.exists():
+        return None
+    hint = (
+        "Create it with a line `repo: https://github.com/OWNER/NAME` (and optionally `branch: main`), "
+        f"or give the repository as a stack setting: pulumi config set {project}:repo URL"
+    )
+    document, found = read_mapping(path, source, hint)
+    if any(p.empty_document for p in found):
+        found = [Problem(source, f"the file is empty, but `repo` is required. {hint}", field="repo")]
+    problems.extend(found)
+    return validate_document(FluxFile, document, source, problems)
+
+
+def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) -> SecretStr | None:
+    source = display_path(path, project_dir)
+    hint = (
+        f"Give the GitHub token one of two ways: create {source} with a line `token: \"...\"` "
+        f"(see {source}.example), or store it in the stack: pulumi config set --secret {TOKEN_SETTING}"
+    )
+    document, found = read_mapping(path, source, hint)
+    if any(p.empty_document for p in found):
+        found = [Problem(source, f"the file is empty, but `token` is required. {hint}", field="token")]
+    problems.extend(found)
+    secrets = validate_document(SecretsFile, document, source, problems)
+    return secrets.token if secrets else None
+
+
+def validate_document(model: type[BaseModel], document: YamlDocument | None, source: str, problems: list[Problem]) -> Any:
+    """The document as `model`, or None with every problem (file, line, field) appended."""
+    if document is None:
+        return None
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as err:
+        for error, message in messages(err, "field"):
+            name = location(error)
+            line = document.line(*[str(p) for p in error["loc"]]) if name else None
+            problems.append(Problem(source, message, field=name, line=line))
+        return None

@@ -1,0 +1,169 @@
+"""Config files and stack settings -> one validated `Settings` object.
+
+Sources, highest precedence first:
+- stack settings (`flux-bootstrap:*` in Pulumi.<stack>.yaml), given here as plain values;
+- `config/flux.yaml` (repo, branch) and `config/secrets-flux.yaml` (token), in `configDir`.
+Each field is taken from the highest source that sets it. Every problem of every source is
+collected and raised at once as a ConfigError; no message contains an input value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from ..errors import ConfigError, Problem
+from ..github_repo import GitHubRepo
+from .fields import SecretValue, StackValue, normalise_path
+from .files import SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
+from .messages import location, messages
+from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
+
+PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
+
+
+class Settings(BaseModel):
+    """Everything the program needs, validated. Built only by `resolve_settings`."""
+
+    model_config = ConfigDict(frozen=True)
+    project: str
+    stack: str
+    repo: GitHubRepo
+    branch: str | None  # None: use the repository's default branch, looked up on GitHub
+    path: str  # normalised, relative to the repository root; "" is the root
+    token: SecretStr | None  # None only offline, when the stack's encrypted token was not decrypted
+    token_source: str
+    key_algorithm: KeyAlgorithm
+    read_write_key: bool
+    chart_version: str
+    interval: str
+    protect: bool
+    destroy_workloads: bool
+    wait_for_sync: bool
+    adopt_existing: bool
+    config_dir: Path
+
+    @property
+    def kustomization_path(self) -> str:
+        return f"./{self.path}"
+
+
+class _StackProblems:
+    """Problems of stack settings, named `project:setting`, with their line when known."""
+
+    def __init__(self, project: str, source: str, lines: Mapping[str, int]):
+        self.project, self.source, self.lines = project, source, lines
+
+    def __call__(self, name: str, message: str) -> Problem:
+        return Problem(self.source, message, field=f"{self.project}:{name}", line=self.lines.get(name.split(".")[0]), label="setting")
+
+
+def split_stack_values(
+    stack_values: Mapping[str, StackValue], problem: _StackProblems, problems: list[Problem]
+) -> tuple[dict[str, object], dict[str, SecretValue]]:
+    """Plain settings for the model, and the secret settings; a value stored the wrong way is a problem."""
+    plain: dict[str, object] = {}
+    secrets: dict[str, SecretValue] = {}
+    secret_names = ", ".join(SECRET_SETTINGS)
+    for name, value in stack_values.items():
+        if value == "":
+            continue  # Pulumi.yaml declares "" as the default of settings that are optional
+        if name in SECRET_SETTINGS:
+            if isinstance(value, SecretValue):
+                secrets[name] = value
+            else:
+                problems.append(
+                    problem(name, "is stored in plain text. Remove it and set it as a secret: "
+                                  f"pulumi config rm {name} && pulumi config set --secret {name}")
+                )
+        elif isinstance(value, SecretValue):
+            problems.append(problem(name, f"is stored as a secret; only {secret_names} are. Set it again without --secret."))
+        else:
+            plain[name] = value
+    return plain, secrets
+
+
+def resolve_settings(
+    *,
+    project_dir: Path,
+    project: str,
+    stack: str,
+    stack_values: Mapping[str, StackValue],
+    stack_source: str,
+    stack_lines: Mapping[str, int] | None = None,
+    require_token: bool = True,
+) -> Settings:
+    """Combine stack settings and config files into Settings, or raise ConfigError listing all problems.
+
+    `stack_values` maps bare setting names (`repo`, `githubToken`, ...) to the stack's values;
+    `stack_source` names where they come from in messages, `stack_lines` their lines if known.
+    Offline commands that need no token pass `require_token=False`: a missing token is then no
+    problem, but a secrets file that is present is still checked.
+    """
+    problems: list[Problem] = []
+    stack_problem = _StackProblems(project, stack_source, stack_lines or {})
+    plain, secrets = split_stack_values(stack_values, stack_problem, problems)
+
+    stack_settings: StackSettings | None = None
+    try:
+        stack_settings = StackSettings.model_validate(plain)
+    except ValidationError as err:
+        problems.extend(stack_problem(location(e) or "?", message) for e, message in messages(err, "setting"))
+
+    # Read from `plain`, so the files are still checked when another stack setting is invalid.
+    raw_dir = plain.get("configDir")
+    config_dir = (project_dir / (raw_dir if isinstance(raw_dir, str) and raw_dir else DEFAULT_CONFIG_DIR)).resolve()
+    if raw_dir and stack_settings is not None and not config_dir.is_dir():
+        problems.append(
+            stack_problem("configDir", f"the folder {config_dir} does not exist. Point it to the folder "
+                                       "holding flux.yaml and secrets-flux.yaml, or remove the setting.")
+        )
+        raise ConfigError(problems)
+    if stack_settings is None and not config_dir.is_dir():
+        raise ConfigError(problems)
+
+    flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
+
+    token: SecretStr | None = None
+    token_value = secrets.get(TOKEN_SETTING)
+    if token_value is not None:
+        token_source = f"stack setting {project}:{TOKEN_SETTING}"
+        if token_value.plaintext is not None:
+            try:
+                token = SecretsFile.model_validate({"token": token_value.plaintext}).token
+            except ValidationError as err:
+                problems.extend(stack_problem(TOKEN_SETTING, message) for _, message in messages(err, "setting"))
+    else:
+        secrets_path = config_dir / SECRETS_FILE
+        token_source = display_path(secrets_path, project_dir)
+        if require_token or secrets_path.exists():
+            token = read_secrets_file(secrets_path, project_dir, problems)
+
+    if problems:
+        raise ConfigError(problems)
+    assert stack_settings is not None  # no problems means the stack settings validated
+
+    repo = stack_settings.repo or (flux_file.repo if flux_file else None)
+    assert repo is not None  # flux.yaml is required, and was valid, when the stack gives no repo
+    branch = stack_settings.branch or (flux_file.branch if flux_file else None)
+    path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
+    return Settings(
+        project=project,
+        stack=stack,
+        repo=repo,
+        branch=branch,
+        path=path,
+        token=token,
+        token_source=token_source,
+        key_algorithm=stack_settings.key_algorithm,
+        read_write_key=stack_settings.read_write_key,
+        chart_version=stack_settings.chart_version,
+        interval=stack_settings.interval,
+        protect=stack_settings.protect,
+        destroy_workloads=stack_settings.destroy_workloads,
+        wait_for_sync=stack_settings.wait_for_sync,
+        adopt_existing=stack_settings.adopt_existing,
+        config_dir=config_dir,
+    )

@@ -1,0 +1,60 @@
+"""The `flux-bootstrap:*` stack settings, one group of fields per concern.
+
+The groups are combined into one pydantic model, so an unknown setting name is refused (a typo
+such as `protcet` is never silently ignored). The secret settings are handled apart: they are
+only accepted as `--secret` values and never enter this model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
+
+DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
+DEFAULT_INTERVAL = "1m"
+DEFAULT_CONFIG_DIR = "config"
+KeyAlgorithm = Literal["ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-4096"]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class SourceStack(_Group):
+    """Where Flux reads from, how often, and which Flux it runs."""
+
+    repo: RepoUrl | None = None
+    branch: BranchName | None = None
+    path: RepoPath | None = None
+    interval: Interval = DEFAULT_INTERVAL
+    chart_version: ChartVersion = Field(DEFAULT_CHART_VERSION, alias="chartVersion")
+    config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir")
+
+
+class DeployKeyStack(_Group):
+    key_algorithm: KeyAlgorithm = Field("ed25519", alias="keyAlgorithm")
+    read_write_key: StackBool = Field(False, alias="readWriteKey")
+
+
+class LifecycleStack(_Group):
+    """What `pulumi up` waits for, adopts, and what `pulumi destroy` may remove."""
+
+    protect: StackBool = False
+    destroy_workloads: StackBool = Field(False, alias="destroyWorkloads")
+    wait_for_sync: StackBool = Field(True, alias="waitForSync")
+    adopt_existing: StackBool = Field(False, alias="adoptExisting")
+
+
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack):
+    """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
+
+
+TOKEN_SETTING = "githubToken"
+# Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
+SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token"}
+# Settings whose value is an object or a list (read with Config.get_object in the program).
+STRUCTURED_SETTINGS: frozenset[str] = frozenset()
+SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)
