@@ -25,3 +25,5 @@ pulumi.export("branch", flux.branch)
 pulumi.export("path", settings.kustomization_path)
 pulumi.export("namespace", manifests.NAMESPACE)
 pulumi.export("chartVersion", settings.chart_version)
+if flux.sops_recipient is not None:
+    pulumi.export("sopsAgeRecipient", flux.sops_recipient)  # encrypt to it: sops --age <recipient>

@@ -13,6 +13,7 @@ import pulumi_tls as tls
 from flux_bootstrap import manifests
 from flux_bootstrap.settings import Settings
 
+from . import sops
 from .stack_config import KubernetesTarget
 
 
@@ -93,6 +94,18 @@ class FluxBootstrap(pulumi.ComponentResource):
             pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]),
         )
 
+        decryption_key = []
+        self.sops_recipient: pulumi.Output[str] | None = None
+        if settings.sops.enabled:
+            identity = sops.age_identity(name, settings, self)
+            self.sops_recipient = sops.recipient(identity)
+            manifest = manifests.sops_secret_manifest("")
+            manifest["stringData"] = identity.apply(lambda key: manifests.sops_secret_manifest(key)["stringData"])
+            # Created before the Kustomization: encrypted files in Git fail to apply without it.
+            decryption_key.append(
+                self._kubernetes_object(f"{name}-sops-secret", manifest, pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]))
+            )
+
         spec = manifests.helm_release(settings)
         release = k8s.helm.v3.Release(
             f"{name}-release",
@@ -124,7 +137,9 @@ class FluxBootstrap(pulumi.ComponentResource):
             f"{name}-kustomization",
             manifests.kustomization_manifest(settings),
             pulumi.ResourceOptions(
-                **on_cluster, depends_on=[release, git_repository], custom_timeouts=timeouts("Kustomization")
+                **on_cluster,
+                depends_on=[release, git_repository, *decryption_key],
+                custom_timeouts=timeouts("Kustomization"),
             ),
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from . import manifests
+from . import manifests, sops
 from .errors import ConfigError, Problem, format_problems
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .stack_file import StackFile, read_stack_file, stack_name
@@ -51,7 +51,7 @@ def planned_objects(settings: Settings) -> list[dict[str, Any]]:
         manifests.secret_manifest(REDACTED, REDACTED, REDACTED),
         manifests.git_repository_manifest(settings, branch),
         manifests.kustomization_manifest(settings),
-    ]
+    ] + ([manifests.sops_secret_manifest(REDACTED)] if settings.sops.enabled else [])
 
 
 def schema_problems(settings: Settings) -> list[str]:
@@ -59,28 +59,33 @@ def schema_problems(settings: Settings) -> list[str]:
     return problems + validate_helm_values(manifests.helm_release(settings).values)
 
 
+# Files beside the config that hold a secret, and what leaks when one is committed.
+SECRET_FILES = {
+    SECRETS_FILE: "the token is in the repository. Run: git rm --cached {source}; add it to .gitignore, and revoke the token on GitHub.",
+    sops.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (README: SOPS).",
+}
+
+
 def secrets_file_problems(settings: Settings, project_dir: Path) -> tuple[list[Problem], list[str]]:
-    """A secrets file tracked by Git is an error; one readable by others is a warning."""
-    path = settings.config_dir / SECRETS_FILE
-    if not path.exists():
-        return [], []
-    source = display_path(path, project_dir)
+    """A secret file tracked by Git is an error; one readable by others is a warning."""
     problems, warnings = [], []
-    try:
-        tracked = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", "--", str(path)],
-            cwd=path.parent,
-            capture_output=True,
-        ).returncode == 0
-    except FileNotFoundError:  # no git on this machine: nothing can be tracked
-        tracked = False
-    if tracked:
-        problems.append(
-            Problem(source, f"is tracked by Git, so the token is in the repository. Run: git rm --cached {source}; "
-                            "add it to .gitignore, and revoke the token on GitHub.")
-        )
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        warnings.append(f"{source} can be read by other users; run: chmod 600 {source}")
+    for name, leak in SECRET_FILES.items():
+        path = settings.config_dir / name
+        if not path.exists():
+            continue
+        source = display_path(path, project_dir)
+        try:
+            tracked = subprocess.run(
+                ["git", "ls-files", "--error-unmatch", "--", str(path)],
+                cwd=path.parent,
+                capture_output=True,
+            ).returncode == 0
+        except FileNotFoundError:  # no git on this machine: nothing can be tracked
+            tracked = False
+        if tracked:
+            problems.append(Problem(source, "is tracked by Git, so " + leak.format(source=source)))
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            warnings.append(f"{source} can be read by other users; run: chmod 600 {source}")
     return problems, warnings
 
 
@@ -124,6 +129,7 @@ def render(project_dir: Path, stack: str) -> int:
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
         f"# GitHub deploy key on {settings.repo.full_name}: title {manifests.deploy_key_title(settings)!r}, "
         f"{'read-write' if settings.read_write_key else 'read-only'}, {settings.key_algorithm}.\n"
+        + _sops_line(settings)
     )
     documents = [{"helmRelease": release.as_dict()}] + planned_objects(settings)
     sys.stdout.write(header + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True))
@@ -139,6 +145,18 @@ def _stack(reference: str) -> str:
         return stack_name(reference)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _sops_line(settings: Settings) -> str:
+    if not settings.sops.enabled:
+        return ""
+    if settings.sops.recipient:
+        recipient = f"recipient {settings.sops.recipient}"
+    elif settings.sops.mode == "generate":
+        recipient = "recipient: the stack output sopsAgeRecipient after the first pulumi up (the key is made then)"
+    else:
+        recipient = "recipient: the stack output sopsAgeRecipient (the key is an encrypted stack setting)"
+    return f"# SOPS: Flux decrypts with the age key in Secret {sops.SECRET_NAME} ({settings.sops.mode}); {recipient}.\n"
 
 
 def main(argv: list[str] | None = None) -> int:

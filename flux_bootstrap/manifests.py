@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from . import sops
 from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec, chart_values
 from .settings import Settings
 
@@ -76,6 +77,11 @@ def secret_manifest(identity: str, identity_pub: str, known_hosts_text: str) -> 
     }
 
 
+def sops_secret_manifest(identity: str) -> dict[str, Any]:
+    """The Secret holding the SOPS age key, labelled like every object we make."""
+    return sops.secret_manifest(identity, namespace=NAMESPACE, labels=_LABELS)
+
+
 def _readiness(settings: Settings) -> dict[str, str] | None:
     return {"pulumi.com/waitFor": "condition=Ready"} if settings.wait_for_sync else None
 
@@ -107,6 +113,8 @@ def kustomization_manifest(settings: Settings) -> dict[str, Any]:
     }
     if settings.destroy_workloads:
         spec["timeout"] = WORKLOAD_DELETE_TIMEOUT
+    if settings.sops.enabled:
+        spec["decryption"] = sops.decryption_spec()
     return {
         "apiVersion": KUSTOMIZATION_API,
         "kind": "Kustomization",

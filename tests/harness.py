@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,10 @@ class FakeCloud(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ == "tls:index/privateKey:PrivateKey":
             outputs.update(self.key)
+        if args.typ == "random:index/randomBytes:RandomBytes":
+            # As the provider does on create: `length` fresh random bytes, as base64 and hex.
+            raw = os.urandom(int(args.inputs["length"]))
+            outputs.update({"base64": base64.b64encode(raw).decode(), "hex": raw.hex()})
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -198,6 +203,8 @@ def run_program(
     """
     run = run if run is not None else Run()
     mocks = FakeCloud(run, key or make_key(), default_branch, host_keys)
+    # A fresh root Stack each run: set_mocks keeps an existing one, and with it the last run's outputs.
+    pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, run))
     config = project_defaults()
     config.update({f"{PROJECT}:{k}": v for k, v in (settings or {}).items()})

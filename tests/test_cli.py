@@ -219,3 +219,41 @@ def test_offline_commands_work_from_any_folder(tmp_path):
     result = subprocess.run([str(script), "render", "--stack", "dev"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "path: ./clusters/dev" in result.stdout
+
+
+def test_render_shows_the_sops_secret_redacted_and_the_recipient_when_known(project, capsys):
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    (project / "config" / "age.agekey").write_text(f"{identity}\n")
+    stack_file(project, {"sops": "provided"})
+    code, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert code == 0 and str(identity) not in out
+    assert f"recipient {identity.to_public()}." in out
+    documents = list(yaml.safe_load_all(out))
+    (secret,) = [d for d in documents if d.get("metadata", {}).get("name") == "sops-age"]
+    assert secret["stringData"] == {"age.agekey": "<redacted>\n"}
+    (sync,) = [d for d in documents if d.get("kind") == "Kustomization"]
+    assert sync["spec"]["decryption"] == {"provider": "sops", "secretRef": {"name": "sops-age"}}
+    stack_file(project, {"sops": "generate"})
+    _, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert "the stack output sopsAgeRecipient after the first pulumi up" in out
+    assert run_cli(project, "check", "--stack", "dev", capsys=capsys)[0] == 0
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed: tracked-file check not exercised")
+def test_check_refuses_an_age_key_tracked_by_git(project, capsys):
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    key_file = project / "config" / "age.agekey"
+    key_file.write_text(f"{identity}\n")
+    key_file.chmod(0o600)
+    stack_file(project, {"sops": "provided"})
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "config/age.agekey"], check=True)
+    code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1
+    assert "config/age.agekey:\n  - is tracked by Git, so the SOPS key is in the repository" in err
+    assert str(identity) not in err

@@ -3,7 +3,7 @@
 import yaml
 
 from conftest import ROOT
-from flux_bootstrap.settings import PROJECT, SETTING_NAMES, TOKEN_SETTING, StackSettings
+from flux_bootstrap.settings import PROJECT, SECRET_SETTINGS, SETTING_NAMES, StackSettings
 
 PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 TYPES = {bool: "boolean", str: "string"}
@@ -32,7 +32,8 @@ def test_declared_defaults_are_the_model_defaults():
         else:
             assert spec["default"] == field.default, name
             assert spec["type"] == TYPES[type(field.default)], name
-    assert declared[TOKEN_SETTING]["default"] == ""
+    for name in SECRET_SETTINGS:  # secrets have no default and are never in the project file
+        assert (declared[name]["type"], declared[name]["default"]) == ("string", ""), name
 
 
 def test_example_stacks_are_valid(tmp_path, capsys, config_dir):

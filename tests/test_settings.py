@@ -9,6 +9,7 @@ from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.github_repo import GitHubRepo
 from flux_bootstrap.settings import (
     DEFAULT_CHART_VERSION,
+    SECRET_SETTINGS,
     SETTING_NAMES,
     SecretValue,
     StackSettings,
@@ -135,7 +136,7 @@ def test_repository_root_path(config_dir):
         ({"branch": "bad..name"}, "branch", "'..'"),
         ({"repo": "https://gitlab.com/a/b"}, "repo", "accepted form"),
         ({"githubToken": "plain-token-value"}, "githubToken", "--secret"),
-        ({"branch": SecretValue("main")}, "branch", "only githubToken"),
+        ({"branch": SecretValue("main")}, "branch", "only githubToken, sopsAgeKey are"),
         ({"githubToken": SecretValue("   ")}, "githubToken", "empty"),
         ({"reop": "x"}, "reop", "not a known setting"),
     ],
@@ -173,4 +174,5 @@ def test_no_token_anywhere_names_both_ways(config_dir):
 
 
 def test_setting_names_cover_the_model():
-    assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | {"githubToken"}
+    assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_SETTINGS)
+    assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey"}

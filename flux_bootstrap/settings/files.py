@@ -11,10 +11,10 @@ from ..errors import Problem
 from ..yaml_source import YamlDocument, read_mapping
 from .fields import BranchName, RepoUrl, Token
 from .messages import location, messages
-from .stack import TOKEN_SETTING
 
 FLUX_FILE = "flux.yaml"
 SECRETS_FILE = "secrets-flux.yaml"
+TOKEN_SETTING = "githubToken"  # the stack setting that replaces the secrets file
 EXAMPLE_REPO = "username/manifests"  # the user docs' example: a sign the file was not edited
 
 
@@ -71,6 +71,24 @@ def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) ->
     problems.extend(found)
     secrets = validate_document(SecretsFile, document, source, problems)
     return secrets.token if secrets else None
+
+
+def read_secret_text(path: Path, source: str, max_size: int, problems: list[Problem]) -> str | None:
+    """A small text file holding a key; its content never reaches a message."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as err:
+        problems.append(Problem(source, f"cannot be read: {err.strerror}."))
+        return None
+    if len(data) > max_size:
+        problems.append(Problem(source, f"is larger than {max_size} bytes, far more than a key file holds."))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(source, "is not UTF-8 text."))
+        return None
 
 
 def validate_document(model: type[BaseModel], document: YamlDocument | None, source: str, problems: list[Problem]) -> Any:

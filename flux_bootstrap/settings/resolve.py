@@ -19,6 +19,7 @@ from ..github_repo import GitHubRepo
 from .fields import SecretValue, StackValue, normalise_path
 from .files import SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
+from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
@@ -44,6 +45,7 @@ class Settings(BaseModel):
     wait_for_sync: bool
     adopt_existing: bool
     config_dir: Path
+    sops: SopsSettings = SopsSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -141,9 +143,21 @@ def resolve_settings(
         if require_token or secrets_path.exists():
             token = read_secrets_file(secrets_path, project_dir, problems)
 
+    # A key stored in plain text is already a problem: count it as present, not as missing.
+    sops_key = secrets.get(SOPS_KEY_SETTING) or (SecretValue(None) if stack_values.get(SOPS_KEY_SETTING) else None)
+    sops = resolve_sops(
+        project,
+        stack_settings.sops if stack_settings else "off",
+        sops_key,
+        config_dir,
+        project_dir,
+        stack_problem,
+        problems,
+    )
+
     if problems:
         raise ConfigError(problems)
-    assert stack_settings is not None  # no problems means the stack settings validated
+    assert stack_settings is not None and sops is not None  # no problems means every part validated
 
     repo = stack_settings.repo or (flux_file.repo if flux_file else None)
     assert repo is not None  # flux.yaml is required, and was valid, when the stack gives no repo
@@ -166,4 +180,5 @@ def resolve_settings(
         wait_for_sync=stack_settings.wait_for_sync,
         adopt_existing=stack_settings.adopt_existing,
         config_dir=config_dir,
+        sops=sops,
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Group
+from .files import TOKEN_SETTING
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
+from .sops import SOPS_KEY_SETTING, SopsStack
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
@@ -19,11 +22,7 @@ DEFAULT_CONFIG_DIR = "config"
 KeyAlgorithm = Literal["ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-4096"]
 
 
-class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
-
-
-class SourceStack(_Group):
+class SourceStack(Group):
     """Where Flux reads from, how often, and which Flux it runs."""
 
     repo: RepoUrl | None = None
@@ -34,12 +33,12 @@ class SourceStack(_Group):
     config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir")
 
 
-class DeployKeyStack(_Group):
+class DeployKeyStack(Group):
     key_algorithm: KeyAlgorithm = Field("ed25519", alias="keyAlgorithm")
     read_write_key: StackBool = Field(False, alias="readWriteKey")
 
 
-class LifecycleStack(_Group):
+class LifecycleStack(Group):
     """What `pulumi up` waits for, adopts, and what `pulumi destroy` may remove."""
 
     protect: StackBool = False
@@ -48,13 +47,12 @@ class LifecycleStack(_Group):
     adopt_existing: StackBool = Field(False, alias="adoptExisting")
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, SopsStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
-TOKEN_SETTING = "githubToken"
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
-SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token"}
+SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset()
 SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)
