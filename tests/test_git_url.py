@@ -203,7 +203,9 @@ REFUSED = [
     (f"ssh://git:{TOKEN}@gitea.zqx.example/zqxowner/zqxrepo.git", "password or token"),
     (f"git:{TOKEN}@gitea.zqx.example:zqxowner/zqxrepo.git", "password or token"),
     (f"https://zqx:pa/ss{TOKEN}@github.com/zqxowner/zqxrepo", "password or token"),
-    (f"ssh://{TOKEN}@github.com/zqxowner/zqxrepo", "SSH user other than git"),
+    (f"ssh://{TOKEN}@github.com/zqxowner/zqxrepo", "SSH user name that is not valid"),
+    ("ssh://zqxdeploy@github.com/zqxowner/zqxrepo", "SSH user other than git"),
+    ("zqxdeploy@gitlab.com:zqxgroup/zqxrepo", "SSH user other than git"),
     (f"ssh://{TOKEN}@gitea.zqx.example/zqxowner/zqxrepo", "SSH user name that is not valid"),
     (f"https://a@{TOKEN}@gitea.zqx.example/zqxowner/zqxrepo", "user or a token before '@'"),
     # schemes Flux cannot use, or that would expose the token
