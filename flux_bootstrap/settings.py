@@ -171,6 +171,7 @@ class StackSettings(BaseModel):
     protect: StackBool = False
     destroy_workloads: StackBool = Field(False, alias="destroyWorkloads")
     wait_for_sync: StackBool = Field(True, alias="waitForSync")
+    preflight: StackBool = True
     config_dir: StrictStr = Field(DEFAULT_CONFIG_DIR, alias="configDir", min_length=1)
 
 
@@ -196,6 +197,7 @@ class Settings(BaseModel):
     protect: bool
     destroy_workloads: bool
     wait_for_sync: bool
+    preflight: bool  # check the GitHub repository before creating anything
     config_dir: Path
 
     @property
@@ -306,6 +308,7 @@ def resolve_settings(
         protect=stack_settings.protect,
         destroy_workloads=stack_settings.destroy_workloads,
         wait_for_sync=stack_settings.wait_for_sync,
+        preflight=stack_settings.preflight,
         config_dir=config_dir,
     )
 
