@@ -77,6 +77,7 @@ class Run:
     invokes: list[Invoke] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)  # stack outputs
     secret_outputs: set[str] = field(default_factory=set)
+    events: list[str] = field(default_factory=list)  # "register TYPE" and "invoke TOKEN", in order
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -129,6 +130,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            self.run.events.append(f"register {request.type}")
             timeouts = request.customTimeouts
             self.run.registrations.append(
                 Registration(
@@ -208,6 +210,7 @@ class FakeCloud(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.run.invokes.append(Invoke(args.token, dict(args.args), args.provider))
+        self.run.events.append(f"invoke {args.token}")
         if args.token == SSH_KEYS:
             return {"keys": list(self.host_keys)}
         if args.token not in LOOKUPS:
