@@ -15,7 +15,7 @@ line; a GitHub message is kept only when it looks like plain prose, so a token n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Where each permission lives, for fine-grained and classic tokens.
 METADATA = "Metadata: Read-only"
@@ -141,7 +141,7 @@ class Facts:
 class Result:
     branch: str | None  # the branch Flux will track; None when it cannot be known
     errors: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -181,8 +181,8 @@ def repository_errors(repository: str, repo: RepositoryFacts) -> list[str]:
     if not repo.found:
         return [
             f"GitHub found no repository {repository}: it does not exist, or the token cannot see it "
-            "(GitHub answers both the same way, with an empty answer). Check the repository URL, and that "
-            f"the token can reach it: {access}. Flux is not installed until the repository is found."
+            "(GitHub answers both the same way, with an empty answer). Check the repository URL and the "
+            f"token's access ({access}). Flux is not installed until the repository is found."
         ]
     return []
 
@@ -255,7 +255,7 @@ def path_rules(facts: Facts, branch: str, path: PathFacts) -> tuple[list[str], l
     where = f"path {shown} in branch {branch} of {repository}"
     commit = (
         f"Commit at least one manifest (.yaml or .yml) or a kustomization.yaml under {shown} on {branch}, "
-        "or set `path` to the folder that holds this cluster's manifests."
+        "or set the stack setting `path` to the folder that holds this cluster's manifests."
     )
     if path.error is not None:
         answer = path.error.answer

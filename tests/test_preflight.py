@@ -215,7 +215,7 @@ def test_json_only_path_says_why():
 def test_missing_path():
     (error,) = check(facts(path=PathFacts("clusters/dev", missing="clusters"))).errors
     assert "path ./clusters/dev in branch main of acme/fleet does not exist" in error
-    assert "no folder clusters there" in error and "set `path`" in error
+    assert "no folder clusters there" in error and "stack setting `path`" in error
 
 
 def test_path_that_is_a_file():
