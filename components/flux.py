@@ -14,6 +14,7 @@ from flux_bootstrap import manifests
 from flux_bootstrap.settings import Settings
 
 from . import sops
+from .preflight import checked_branch
 from .stack_config import KubernetesTarget
 
 
@@ -59,11 +60,8 @@ class FluxBootstrap(pulumi.ComponentResource):
         on_github = pulumi.InvokeOutputOptions(parent=self, provider=gh)
         on_cluster = {"parent": self, "provider": cluster}
 
-        branch = (
-            pulumi.Output.from_input(settings.branch)
-            if settings.branch
-            else github.get_repository_output(full_name=settings.repo.full_name, opts=on_github).default_branch
-        )
+        # Synchronous: a failed check raises before the key or anything else below is registered.
+        branch = checked_branch(settings, gh, self)
 
         key = tls.PrivateKey(f"{name}-deploy-key", **manifests.private_key_args(settings), opts=child())
         deploy_key = github.RepositoryDeployKey(
@@ -145,7 +143,7 @@ class FluxBootstrap(pulumi.ComponentResource):
 
         self.public_key = key.public_key_openssh
         self.fingerprint = key.public_key_fingerprint_sha256
-        self.branch = branch
+        self.branch = pulumi.Output.from_input(branch)
         self.private_key_urn = key.urn
         self.register_outputs(
             {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch}

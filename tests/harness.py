@@ -78,6 +78,7 @@ class Run:
     invokes: list[Invoke] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)  # stack outputs
     secret_outputs: set[str] = field(default_factory=set)
+    events: list[str] = field(default_factory=list)  # "register TYPE" and "invoke TOKEN", in order
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -130,6 +131,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            self.run.events.append(f"register {request.type}")
             timeouts = request.customTimeouts
             self.run.registrations.append(
                 Registration(
@@ -150,11 +152,56 @@ class RecordingMonitor(MockMonitor):
         return response
 
 
-class FakeCloud(pulumi.runtime.Mocks):
-    """Provider behaviour: keys from the TLS provider, answers from GitHub's API."""
+# Files every branch of the default repository holds: enough for each stack and path the tests use.
+HEALTHY_FILES = (
+    "README.md",
+    "clusters/dev/kustomization.yaml",
+    "clusters/dev/apps.yaml",
+    "clusters/prod/infrastructure/sources.yaml",
+    "envs/prod/kustomization.yaml",
+)
+REPOSITORY = "github:index/getRepository:getRepository"
+BRANCH = "github:index/getBranch:getBranch"
+TREE = "github:index/getTree:getTree"
+DEPLOY_KEYS = "github:index/getRepositoryDeployKeys:getRepositoryDeployKeys"
+SSH_KEYS = "github:index/getSshKeys:getSshKeys"
+LOOKUPS = (REPOSITORY, BRANCH, TREE, DEPLOY_KEYS)
 
-    def __init__(self, run: Run, key: dict[str, str], default_branch: str, host_keys: list[str]):
-        self.run, self.key, self.default_branch, self.host_keys = run, key, default_branch, host_keys
+
+@dataclass
+class Scenario:
+    """What GitHub holds and how it answers, whatever repository the program asks about.
+
+    `branches` maps each branch to its files; no branches at all is an empty repository.
+    `refusals` maps an invoke token to the status line GitHub answers it with, e.g.
+    {TREE: "403 Resource not accessible by personal access token"}.
+    """
+
+    exists: bool = True
+    default_branch: str = "trunk"
+    visibility: str = "private"
+    branches: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {name: HEALTHY_FILES for name in ("main", "trunk", "release")}
+    )
+    refusals: dict[str, str] = field(default_factory=dict)
+
+    def tree_sha(self, branch: str, folder: str) -> str:
+        return hashlib.sha1(f"{branch}:{folder}".encode()).hexdigest()
+
+    def commit_sha(self, branch: str) -> str:
+        return self.tree_sha(branch, "")  # GitHub lists a commit's tree when given the commit
+
+
+class FakeCloud(pulumi.runtime.Mocks):
+    """Provider behaviour: keys from the TLS provider, answers from GitHub's API.
+
+    GitHub lookups answer as pulumi-github 6.15 does: a missing repository or branch comes back
+    EMPTY (no error); an empty repository, a refused permission and a bad tree reference come back
+    as invoke failures carrying GitHub's status line, which the program sees as an exception.
+    """
+
+    def __init__(self, run: Run, key: dict[str, str], scenario: Scenario, host_keys: list[str]):
+        self.run, self.key, self.scenario, self.host_keys = run, key, scenario, host_keys
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         outputs = dict(args.inputs)
@@ -168,12 +215,67 @@ class FakeCloud(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.run.invokes.append(Invoke(args.token, dict(args.args), args.provider))
-        if args.token == "github:index/getRepository:getRepository":
-            # Invoke results travel camelCase, as from the real provider.
-            return {"fullName": args.args["fullName"], "defaultBranch": self.default_branch}
-        if args.token == "github:index/getSshKeys:getSshKeys":
+        self.run.events.append(f"invoke {args.token}")
+        if args.token == SSH_KEYS:
             return {"keys": list(self.host_keys)}
-        raise AssertionError(f"unexpected invoke {args.token}")
+        if args.token not in LOOKUPS:
+            raise AssertionError(f"unexpected invoke {args.token}")
+        scenario = self.scenario
+        if args.token in scenario.refusals:
+            return self._failure(args, scenario.refusals[args.token])
+        # Invoke results travel camelCase, as from the real provider.
+        if args.token == REPOSITORY:
+            if not scenario.exists:
+                return {"fullName": "", "defaultBranch": "", "visibility": "", "private": False}
+            return {
+                "fullName": args.args["fullName"],
+                "defaultBranch": scenario.default_branch,
+                "visibility": scenario.visibility,
+                "private": scenario.visibility != "public",
+            }
+        if not scenario.exists:
+            return self._failure(args, "404 Not Found")
+        if args.token == DEPLOY_KEYS:
+            return {"repository": args.args["repository"], "keys": []}
+        if not scenario.branches:
+            return self._failure(args, "409 Git Repository is empty.")
+        if args.token == BRANCH:
+            name = args.args["branch"]
+            if name not in scenario.branches:
+                return {"branch": name, "repository": args.args["repository"], "id": "", "sha": "", "ref": "", "etag": ""}
+            return {
+                "branch": name, "repository": args.args["repository"], "id": f"{args.args['repository']}:{name}",
+                "sha": scenario.commit_sha(name), "ref": f"refs/heads/{name}", "etag": "W/etag",
+            }
+        return self._tree(args)
+
+    def _tree(self, args: pulumi.runtime.MockCallArgs):
+        scenario, sha, recursive = self.scenario, args.args["treeSha"], bool(args.args.get("recursive"))
+        for branch, files in scenario.branches.items():
+            folders = {""} | {"/".join(f.split("/")[:i]) for f in files for i in range(1, f.count("/") + 1)}
+            for folder in folders:
+                if scenario.tree_sha(branch, folder) != sha:
+                    continue
+                prefix = f"{folder}/" if folder else ""
+                below = sorted({f[len(prefix):] for f in files if f.startswith(prefix)})
+                entries = {}
+                for rest in below:
+                    parts = rest.split("/")
+                    for depth in range(1, len(parts) + 1 if recursive else 2):
+                        relative = "/".join(parts[:depth])
+                        is_file = depth == len(parts)
+                        entries[relative] = {
+                            "path": relative, "mode": "100644" if is_file else "040000",
+                            "type": "blob" if is_file else "tree", "size": 10 if is_file else 0,
+                            "sha": scenario.tree_sha(branch, prefix + relative),
+                        }
+                return {"repository": args.args["repository"], "treeSha": sha, "entries": list(entries.values())}
+        return self._failure(args, "422 Invalid tree info")
+
+    @staticmethod
+    def _failure(args: pulumi.runtime.MockCallArgs, status_line: str):
+        # The provider's error text: go-github's "METHOD URL: STATUS MESSAGE []".
+        return {}, [("", f"GET https://api.github.com/repos/lookup/{args.token.rsplit(':', 1)[-1]}: {status_line} []")]
 
 
 def project_defaults() -> dict[str, str]:
@@ -193,16 +295,18 @@ def run_program(
     stack: str = "dev",
     key: dict[str, str] | None = None,
     default_branch: str = "trunk",
+    scenario: Scenario | None = None,
     extra_config: dict[str, str] | None = None,
     run: Run | None = None,
     host_keys: list[str] = HOST_KEYS,
 ) -> Run:
     """Run __main__.py for `stack` with these stack settings (bare names); secrets as --secret.
 
-    What was registered is recorded in `run`, also when the program fails.
+    What was registered is recorded in `run`, also when the program fails. GitHub answers as
+    `scenario` says; by default a healthy private repository whose default branch is `default_branch`.
     """
     run = run if run is not None else Run()
-    mocks = FakeCloud(run, key or make_key(), default_branch, host_keys)
+    mocks = FakeCloud(run, key or make_key(), scenario or Scenario(default_branch=default_branch), host_keys)
     # A fresh root Stack each run: set_mocks keeps an existing one, and with it the last run's outputs.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, run))

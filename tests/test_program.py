@@ -142,10 +142,12 @@ def test_release(run):
 def test_flux_objects(run):
     source = run.one(GIT_REPO).inputs
     assert source["spec"]["url"] == "ssh://git@github.com/username/manifests"
-    assert source["spec"]["ref"] == {"branch": "main"}  # from flux.yaml: no lookup needed
+    assert source["spec"]["ref"] == {"branch": "main"}  # from flux.yaml, not the default branch (trunk)
     sync = run.one(KUSTOMIZATION).inputs
     assert sync["spec"]["path"] == "./clusters/dev" and sync["spec"]["deletionPolicy"] == "Orphan"
-    assert not [i for i in run.invokes if i.token == "github:index/getRepository:getRepository"]
+    # Preflight checks the configured branch, not the default one.
+    (branch,) = [i for i in run.invokes if i.token == "github:index/getBranch:getBranch"]
+    assert branch.args == {"repository": "manifests", "branch": "main"}
 
 
 def test_default_branch_is_looked_up_on_github(config_dir):

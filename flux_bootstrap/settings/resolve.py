@@ -44,6 +44,7 @@ class Settings(BaseModel):
     destroy_workloads: bool
     wait_for_sync: bool
     adopt_existing: bool
+    preflight: bool  # check the GitHub repository before creating anything
     config_dir: Path
     sops: SopsSettings = SopsSettings()
 
@@ -179,6 +180,7 @@ def resolve_settings(
         destroy_workloads=stack_settings.destroy_workloads,
         wait_for_sync=stack_settings.wait_for_sync,
         adopt_existing=stack_settings.adopt_existing,
+        preflight=stack_settings.preflight,
         config_dir=config_dir,
         sops=sops,
     )

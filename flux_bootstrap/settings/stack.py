@@ -47,7 +47,13 @@ class LifecycleStack(Group):
     adopt_existing: StackBool = Field(False, alias="adoptExisting")
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, SopsStack):
+class PreflightStack(Group):
+    """Check the GitHub repository before anything is created."""
+
+    preflight: StackBool = True
+
+
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 

@@ -1,0 +1,330 @@
+"""Preflight: is the GitHub repository ready for Flux? Pure rules over what GitHub answered.
+
+The Pulumi program (components/preflight.py) only gathers the facts; every decision is here, so
+it is tested without mocks. GitHub's lookups answer in ways that are easy to misread:
+- a repository that does not exist, or that the token cannot see, comes back EMPTY, not as an
+  error: an empty default branch means "not found", never "use some branch";
+- a missing branch comes back empty too; an empty repository answers 409 "Git Repository is empty.";
+- reading refs and trees of a private repository needs Contents: read, which is optional: when
+  GitHub refuses it (403), the check becomes a warning naming the permission, not an error.
+
+Every message is built from our own words, the repository/branch/path names and GitHub's status
+line; a GitHub message is kept only when it looks like plain prose, so a token never gets through.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Where each permission lives, for fine-grained and classic tokens.
+METADATA = "Metadata: Read-only"
+CONTENTS = "Contents: Read-only"
+ADMINISTRATION = "Administration: Read and write"
+TOKEN_ACCESS = (
+    f"fine-grained token: 'Repository access' must include {{repo}}, with {METADATA} and {ADMINISTRATION} "
+    "(an organisation may have to approve the token); classic token: the 'repo' scope"
+)
+# Flux's kustomize-controller: a kustomization file at the path root is used as is; otherwise it
+# generates one over every .yaml/.yml file below the path, recursively, taking a sub-folder that
+# holds a kustomization file as one resource. Other extensions (.json too) are ignored.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+_STATUS_AFTER_URL = re.compile(r":\s+([1-5][0-9]{2})\s+([^\[\]\n]*)")
+_STATUS_ANYWHERE = re.compile(r"(?:^|\s)([45][0-9]{2})\s+([A-Z][^\[\]\n]*)")
+# GitHub's messages are short English sentences. A word with digits, inner capitals or '_' could be
+# a token (ghp_..., github_pat_...): then the whole message is dropped and only the status kept.
+_PROSE_WORD = re.compile(r"[A-Za-z][a-z']{0,24}(?:-[a-z]{1,24})?[.,:;!]?")
+_MAX_WORDS = 30
+
+
+@dataclass(frozen=True)
+class GitHubError:
+    """A lookup GitHub refused: its HTTP status (None if the error carried none) and short message."""
+
+    status: int | None
+    message: str = ""
+
+    @property
+    def answer(self) -> str:
+        if self.status is None:
+            return "an error without an HTTP status"
+        return f'HTTP {self.status} "{self.message}"' if self.message else f"HTTP {self.status}"
+
+
+def parse_github_error(text: str) -> GitHubError:
+    """GitHub's status line out of a provider error, e.g. `... GET https://...: 409 Git Repository is empty. []`.
+
+    Keeps only the status code and a message made of plain words; anything else is dropped.
+    """
+    text = text[:20_000]  # an error text is short; never scan a huge one
+    match = _STATUS_AFTER_URL.search(text) or _STATUS_ANYWHERE.search(text)
+    if not match:
+        return GitHubError(None)
+    status = int(match[1])
+    words = match[2].split()
+    if 0 < len(words) <= _MAX_WORDS and all(_PROSE_WORD.fullmatch(word) for word in words):
+        return GitHubError(status, " ".join(words))
+    return GitHubError(status)
+
+
+# --- facts: what each lookup answered ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepositoryFacts:
+    """get_repository: empty fields when the repository is missing or invisible to the token."""
+
+    default_branch: str = ""
+    visibility: str = ""  # public, private, internal
+    private: bool | None = None
+    error: GitHubError | None = None  # the lookup itself failed (e.g. 401 Bad credentials)
+
+    @property
+    def found(self) -> bool:
+        return self.error is None and bool(self.default_branch)
+
+    @property
+    def public(self) -> bool:
+        if not self.found:
+            return False
+        return self.visibility == "public" if self.visibility else self.private is False
+
+
+@dataclass(frozen=True)
+class BranchFacts:
+    """get_branch: an empty sha when the branch does not exist (GitHub's 404)."""
+
+    name: str
+    sha: str = ""
+    error: GitHubError | None = None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # relative to the folder that was listed
+    type: str  # blob, tree or commit (a submodule)
+    sha: str = ""
+
+
+@dataclass(frozen=True)
+class PathFacts:
+    """The Kustomization path in the branch: its files (recursive), or where the walk stopped."""
+
+    path: str  # normalised, "" is the repository root
+    entries: tuple[TreeEntry, ...] = ()
+    missing: str | None = None  # the first folder of `path` the branch does not have
+    not_a_folder: str | None = None  # a part of `path` that is a file or submodule
+    error: GitHubError | None = None
+
+
+@dataclass(frozen=True)
+class DeployKeysFacts:
+    """get_repository_deploy_keys: listing them needs the permission that manages them."""
+
+    error: GitHubError | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    repository: str  # owner/name, as configured
+    stack: str
+    given_branch: str | None  # None: the repository's default branch
+    repo: RepositoryFacts
+    branch: BranchFacts | None = None  # None: not looked up (the repository was not found)
+    path: PathFacts | None = None  # None: not looked up (no branch to look in)
+    deploy_keys: DeployKeysFacts | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    branch: str | None  # the branch Flux will track; None when it cannot be known
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def find_entry(entries: tuple[TreeEntry, ...], name: str) -> TreeEntry | None:
+    """The entry called `name` in one (non-recursive) tree listing."""
+    return next((entry for entry in entries if entry.path == name), None)
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def resolve_branch(given: str | None, repo: RepositoryFacts) -> str | None:
+    """The given branch, else GitHub's default branch; None when GitHub gave none (never a guess)."""
+    if given:
+        return given
+    return repo.default_branch if repo.found else None
+
+
+def repository_errors(repository: str, repo: RepositoryFacts) -> list[str]:
+    """Errors when the repository cannot be used at all: not found, invisible, or the lookup failed."""
+    access = TOKEN_ACCESS.format(repo=repository)
+    if repo.error is not None:
+        answer = repo.error.answer
+        if repo.error.status == 401:
+            return [
+                f"GitHub refused the token while looking up repository {repository} ({answer}): the token is "
+                "wrong, expired or revoked. Create a new one and store it again (config/secrets-flux.yaml "
+                f"or `pulumi config set --secret githubToken`); it needs: {access}."
+            ]
+        return [
+            f"GitHub could not look up repository {repository} (it answered {answer}). Check the token "
+            f"({access}), and retry if GitHub was unavailable."
+        ]
+    if not repo.found:
+        return [
+            f"GitHub found no repository {repository}: it does not exist, or the token cannot see it "
+            "(GitHub answers both the same way, with an empty answer). Check the repository URL and the "
+            f"token's access ({access}). Flux is not installed until the repository is found."
+        ]
+    return []
+
+
+def public_warning(repository: str, stack: str) -> str:
+    return (
+        f"GitHub reports repository {repository} as public: anyone can read every manifest Flux applies "
+        "from it, and any secret ever committed to it, including its history. Make the repository private, "
+        f"or check it holds no secret with: python -m flux_bootstrap audit <checkout> --stack {stack}"
+    )
+
+
+def _contents_warning(what: str, repository: str, answer: str) -> str:
+    return (
+        f"Could not check {what}: GitHub answered {answer}, the token may not read the contents of "
+        f"{repository}. This check needs the optional permission {CONTENTS} (fine-grained token; a classic "
+        "token with the 'repo' scope has it). Grant it to have this checked before Flux is installed; "
+        "until then a wrong branch or path shows only when Flux fails to sync."
+    )
+
+
+def _empty_repository_error(repository: str, answer: str) -> str:
+    return (
+        f"Repository {repository} is empty (GitHub answered {answer}): Flux needs at least one commit. "
+        "Push a first commit to the branch Flux should track, with a manifest under the Kustomization path."
+    )
+
+
+def branch_rules(facts: Facts, branch: BranchFacts) -> tuple[list[str], list[str]]:
+    repository = facts.repository
+    origin = "the branch setting" if facts.given_branch else "the repository's default branch"
+    if branch.error is not None:
+        answer = branch.error.answer
+        if branch.error.status == 409:
+            return [_empty_repository_error(repository, answer)], []
+        if branch.error.status == 403:
+            return [], [_contents_warning(f"that branch {branch.name} exists in {repository}", repository, answer)]
+        if branch.error.status != 404:
+            return [
+                f"GitHub could not look up branch {branch.name} of {repository} (it answered {answer}). "
+                "Retry; if it persists, check the token's access to the repository."
+            ], []
+    elif branch.sha:
+        return [], []
+    fix = (
+        f"Create the branch (git push origin HEAD:{branch.name}), or set `branch` in config/flux.yaml or the "
+        "stack setting to a branch that exists."
+        if facts.given_branch
+        else f"Push a commit to {branch.name}, or set `branch` to a branch that exists."
+    )
+    return [
+        f"Branch {branch.name} ({origin}) does not exist in {repository}: GitHub found no such branch. {fix} "
+        f"If the repository is private, also check the token has {CONTENTS}."
+    ], []
+
+
+def _has_manifest(entries: tuple[TreeEntry, ...]) -> bool:
+    for entry in entries:
+        if entry.type != "blob":
+            continue
+        name = entry.path.rsplit("/", 1)[-1]
+        if name in KUSTOMIZATION_FILES or name.endswith(MANIFEST_SUFFIXES):
+            return True
+    return False
+
+
+def path_rules(facts: Facts, branch: str, path: PathFacts) -> tuple[list[str], list[str]]:
+    repository = facts.repository
+    shown = f"./{path.path}"
+    where = f"path {shown} in branch {branch} of {repository}"
+    commit = (
+        f"Commit at least one manifest (.yaml or .yml) or a kustomization.yaml under {shown} on {branch}, "
+        "or set the stack setting `path` to the folder that holds this cluster's manifests."
+    )
+    if path.error is not None:
+        answer = path.error.answer
+        if path.error.status == 409:
+            return [_empty_repository_error(repository, answer)], []
+        if path.error.status == 403:
+            return [], [_contents_warning(f"the {where}", repository, answer)]
+        return [f"GitHub could not list the {where} (it answered {answer}). Retry; if it persists, {commit}"], []
+    if path.missing is not None:
+        return [f"The {where} does not exist: GitHub has no folder {path.missing} there. {commit}"], []
+    if path.not_a_folder is not None:
+        return [f"The {where} is not a folder: {path.not_a_folder} is a file or submodule. {commit}"], []
+    if not _has_manifest(path.entries):
+        json_only = any(e.type == "blob" and e.path.endswith(".json") for e in path.entries)
+        detail = (
+            " It holds only .json files, which Flux applies only when a kustomization.yaml lists them."
+            if json_only
+            else ""
+        )
+        return [f"The {where} holds no manifest Flux would apply.{detail} {commit}"], []
+    return [], []
+
+
+def deploy_key_errors(repository: str, keys: DeployKeysFacts) -> list[str]:
+    if keys.error is None:
+        return []
+    return [
+        f"The token cannot manage the deploy keys of {repository} (GitHub answered {keys.error.answer} when "
+        f"listing them). Give it {ADMINISTRATION} on {repository} (fine-grained token), or use a classic token "
+        "with the 'repo' scope whose owner is an admin of the repository; an organisation may also forbid "
+        "deploy keys or require approving the token."
+    ]
+
+
+def check(facts: Facts) -> Result:
+    """Every rule over the gathered facts: the branch Flux will track, errors and warnings."""
+    errors = repository_errors(facts.repository, facts.repo)
+    if errors:
+        return Result(branch=None, errors=tuple(errors))
+    warnings: list[str] = []
+    if facts.repo.public:
+        warnings.append(public_warning(facts.repository, facts.stack))
+    branch = resolve_branch(facts.given_branch, facts.repo)
+    assert branch is not None  # the repository was found, so GitHub gave its default branch
+    if facts.branch is not None:
+        found_errors, found_warnings = branch_rules(facts, facts.branch)
+        errors += found_errors
+        warnings += found_warnings
+    if facts.path is not None:
+        found_errors, found_warnings = path_rules(facts, branch, facts.path)
+        errors += found_errors
+        warnings += found_warnings
+    if facts.deploy_keys is not None:
+        errors += deploy_key_errors(facts.repository, facts.deploy_keys)
+    return Result(branch=branch, errors=tuple(dict.fromkeys(errors)), warnings=tuple(warnings))
+
+
+def skipped_warning(project: str) -> str:
+    return (
+        f"Preflight checks are off ({project}:preflight is false): the repository, branch, path and the "
+        "token's permissions are not checked before Flux is installed; a problem shows only when Flux fails "
+        f"to sync. Turn them back on with: pulumi config set {project}:preflight true"
+    )
+
+
+def format_errors(repository: str, errors: tuple[str, ...]) -> str:
+    count = len(errors)
+    head = (
+        f"Preflight found {count} problem{'s' if count != 1 else ''} with GitHub repository {repository}; "
+        "nothing was created."
+    )
+    return "\n".join([head, *(f"  - {error}" for error in errors)])

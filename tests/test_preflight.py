@@ -1,0 +1,279 @@
+"""Preflight rules over what GitHub answered: pure, no Pulumi, no mocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import TOKEN
+from flux_bootstrap.preflight import (
+    BranchFacts,
+    DeployKeysFacts,
+    Facts,
+    GitHubError,
+    PathFacts,
+    RepositoryFacts,
+    TreeEntry,
+    check,
+    find_entry,
+    format_errors,
+    parse_github_error,
+    resolve_branch,
+    skipped_warning,
+)
+
+REPO = "acme/fleet"
+FOUND = RepositoryFacts(default_branch="main", visibility="private", private=True)
+EMPTY_ANSWER = RepositoryFacts()  # what get_repository gives for a missing or invisible repository
+FORBIDDEN = GitHubError(403, "Resource not accessible by personal access token")
+MANIFESTS = (TreeEntry("apps.yaml", "blob"),)
+
+
+def facts(
+    repo: RepositoryFacts = FOUND,
+    *,
+    given: str | None = None,
+    branch: BranchFacts | None = BranchFacts("main", sha="c0ffee"),
+    path: PathFacts | None = PathFacts("clusters/dev", entries=MANIFESTS),
+    keys: DeployKeysFacts | None = DeployKeysFacts(),
+) -> Facts:
+    return Facts(REPO, "dev", given, repo, branch=branch, path=path, deploy_keys=keys)
+
+
+# --- parsing GitHub's answer ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,status,message",
+    [
+        ("GET https://api.github.com/repos/acme/fleet/git/ref/heads/main: 409 Git Repository is empty. []", 409, "Git Repository is empty."),
+        ("invoke of github:index/getTree:getTree failed: GET https://api.github.com/repos/a/b/git/trees/x: "
+         "403 Resource not accessible by personal access token [] ()", 403, "Resource not accessible by personal access token"),
+        ("GET https://api.github.com/repos/a/b/keys: 404 Not Found []", 404, "Not Found"),
+        ("1 error occurred:\n\t* GET https://api.github.com/repos/a/b: 401 Bad credentials []\n\n", 401, "Bad credentials"),
+        ("GET https://api.github.com/repos/a/b/git/trees/zz: 422 Invalid tree info []", 422, "Invalid tree info"),
+        ("something failed with 502 Bad Gateway", 502, "Bad Gateway"),
+    ],
+)
+def test_status_line_is_parsed(text, status, message):
+    assert parse_github_error(text) == GitHubError(status, message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"GET https://api.github.com/repos/a/b: 401 Bad credentials {TOKEN} []",
+        "GET https://api.github.com/repos/a/b: 401 token ghp_abcdefABCDEF0123456789abcdefABCDEF01 []",
+        "GET https://api.github.com/repos/a/b: 401 github_pat_11AAAAAAA0aaaaaaaaaaaa []",
+        "GET https://api.github.com/repos/a/b: 401 " + "word " * 200 + "[]",
+    ],
+)
+def test_a_message_that_is_not_plain_prose_is_dropped(text):
+    error = parse_github_error(text)
+    assert error == GitHubError(401)
+    assert error.answer == "HTTP 401"
+
+
+def test_no_status_line_keeps_nothing():
+    error = parse_github_error(f"rpc error: connection reset; token {TOKEN}")
+    assert error == GitHubError(None)
+    assert TOKEN not in error.answer
+
+
+def test_huge_error_text_is_cut_before_scanning():
+    assert parse_github_error("x" * 10_000_000 + ": 403 Forbidden") == GitHubError(None)
+
+
+# --- the repository -------------------------------------------------------------------------
+
+
+def test_healthy_repository_passes_without_warning():
+    result = check(facts())
+    assert result.ok and result.warnings == () and result.branch == "main"
+
+
+def test_empty_answer_is_an_error_never_a_default_branch():
+    result = check(facts(EMPTY_ANSWER, branch=None, path=None, keys=None))
+    assert result.branch is None
+    (error,) = result.errors
+    assert "GitHub found no repository acme/fleet" in error
+    assert "does not exist, or the token cannot see it" in error
+    assert "Metadata: Read-only" in error and "'repo' scope" in error
+    assert resolve_branch(None, EMPTY_ANSWER) is None
+
+
+def test_empty_answer_is_an_error_even_with_a_given_branch():
+    result = check(facts(EMPTY_ANSWER, given="main", branch=None, path=None, keys=None))
+    assert not result.ok and result.branch is None
+
+
+def test_bad_credentials():
+    (error,) = check(facts(RepositoryFacts(error=GitHubError(401, "Bad credentials")))).errors
+    assert 'HTTP 401 "Bad credentials"' in error and "wrong, expired or revoked" in error
+
+
+def test_other_repository_failure_names_the_answer():
+    (error,) = check(facts(RepositoryFacts(error=GitHubError(502)))).errors
+    assert "acme/fleet" in error and "HTTP 502" in error
+
+
+@pytest.mark.parametrize(
+    "repo,public",
+    [
+        (RepositoryFacts(default_branch="main", visibility="public", private=False), True),
+        (RepositoryFacts(default_branch="main", visibility="", private=False), True),
+        (RepositoryFacts(default_branch="main", visibility="internal", private=True), False),
+        (RepositoryFacts(default_branch="main", visibility="private", private=True), False),
+    ],
+)
+def test_public_repository_warns_with_the_audit_command(repo, public):
+    result = check(facts(repo))
+    assert result.ok
+    if public:
+        (warning,) = result.warnings
+        assert "acme/fleet as public" in warning
+        assert "python -m flux_bootstrap audit <checkout> --stack dev" in warning
+    else:
+        assert result.warnings == ()
+
+
+# --- the branch -----------------------------------------------------------------------------
+
+
+def test_given_branch_wins_over_the_default():
+    assert resolve_branch("release", FOUND) == "release"
+    assert resolve_branch(None, FOUND) == "main"
+
+
+def test_empty_repository():
+    result = check(facts(branch=BranchFacts("main", error=GitHubError(409, "Git Repository is empty.")), path=None))
+    (error,) = result.errors
+    assert "acme/fleet is empty" in error and "409" in error and "Push a first commit" in error
+
+
+def test_missing_given_branch():
+    result = check(facts(given="release", branch=BranchFacts("release"), path=None))
+    (error,) = result.errors
+    assert "Branch release (the branch setting) does not exist in acme/fleet" in error
+    assert "git push origin HEAD:release" in error
+
+
+def test_missing_default_branch():
+    (error,) = check(facts(branch=BranchFacts("main"), path=None)).errors
+    assert "Branch main (the repository's default branch) does not exist" in error
+
+
+def test_branch_refused_for_lack_of_contents_is_a_warning():
+    result = check(facts(branch=BranchFacts("main", error=FORBIDDEN), path=None))
+    assert result.ok and result.branch == "main"
+    (warning,) = result.warnings
+    assert "Could not check that branch main exists in acme/fleet" in warning
+    assert "Contents: Read-only" in warning and "HTTP 403" in warning
+
+
+def test_other_branch_failure_is_an_error():
+    (error,) = check(facts(branch=BranchFacts("main", error=GitHubError(500)), path=None)).errors
+    assert "branch main of acme/fleet" in error and "HTTP 500" in error
+
+
+# --- the path -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        (TreeEntry("kustomization.yaml", "blob"),),
+        (TreeEntry("Kustomization", "blob"),),
+        (TreeEntry("apps", "tree"), TreeEntry("apps/deep/nested/app.yml", "blob")),  # recursive
+        (TreeEntry("README.md", "blob"), TreeEntry("infra/kustomization.yml", "blob")),
+    ],
+)
+def test_path_with_a_manifest_passes(entries):
+    assert check(facts(path=PathFacts("clusters/dev", entries=entries))).ok
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        (),
+        (TreeEntry("README.md", "blob"), TreeEntry("docs", "tree")),
+        (TreeEntry("app.yaml", "tree"),),  # a folder named like a manifest holds nothing
+        (TreeEntry("vendor", "commit"),),  # a submodule: Flux does not fetch it
+        (TreeEntry("app.YAML", "blob"),),  # Flux compares extensions exactly
+    ],
+)
+def test_path_without_a_manifest_is_an_error(entries):
+    (error,) = check(facts(path=PathFacts("clusters/dev", entries=entries))).errors
+    assert "path ./clusters/dev in branch main of acme/fleet holds no manifest" in error
+    assert "Commit at least one manifest" in error
+
+
+def test_json_only_path_says_why():
+    (error,) = check(facts(path=PathFacts("clusters/dev", entries=(TreeEntry("app.json", "blob"),)))).errors
+    assert "only .json files" in error and "kustomization.yaml" in error
+
+
+def test_missing_path():
+    (error,) = check(facts(path=PathFacts("clusters/dev", missing="clusters"))).errors
+    assert "path ./clusters/dev in branch main of acme/fleet does not exist" in error
+    assert "no folder clusters there" in error and "stack setting `path`" in error
+
+
+def test_path_that_is_a_file():
+    (error,) = check(facts(path=PathFacts("clusters/dev", not_a_folder="clusters/dev"))).errors
+    assert "is not a folder" in error
+
+
+def test_root_path():
+    (error,) = check(facts(path=PathFacts("", entries=()))).errors
+    assert "path ./ in branch main" in error
+
+
+def test_path_refused_for_lack_of_contents_is_a_warning():
+    result = check(facts(path=PathFacts("clusters/dev", error=FORBIDDEN)))
+    assert result.ok
+    (warning,) = result.warnings
+    assert "Could not check the path ./clusters/dev in branch main of acme/fleet" in warning
+    assert "Contents: Read-only" in warning
+
+
+def test_bad_tree_reference_is_an_error():
+    (error,) = check(facts(path=PathFacts("clusters/dev", error=GitHubError(422, "Invalid tree info")))).errors
+    assert 'could not list the path ./clusters/dev' in error and "Invalid tree info" in error
+
+
+def test_find_entry_matches_whole_names():
+    entries = (TreeEntry("clusters-old", "tree", "a"), TreeEntry("clusters", "tree", "b"))
+    assert find_entry(entries, "clusters") == TreeEntry("clusters", "tree", "b")
+    assert find_entry(entries, "cluster") is None
+
+
+# --- deploy keys ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_token_that_cannot_manage_deploy_keys(status):
+    (error,) = check(facts(keys=DeployKeysFacts(GitHubError(status)))).errors
+    assert "cannot manage the deploy keys of acme/fleet" in error
+    assert "Administration: Read and write" in error and "'repo' scope" in error
+
+
+def test_several_problems_are_all_reported():
+    result = check(
+        facts(
+            RepositoryFacts(default_branch="main", visibility="public", private=False),
+            given="dev",
+            branch=BranchFacts("dev"),
+            path=None,
+            keys=DeployKeysFacts(GitHubError(403, "Must have admin rights to Repository.")),
+        )
+    )
+    assert len(result.errors) == 2 and len(result.warnings) == 1
+    text = format_errors(REPO, result.errors)
+    assert text.startswith("Preflight found 2 problems with GitHub repository acme/fleet; nothing was created.")
+    assert text.count("\n  - ") == 2
+
+
+def test_skipped_warning_says_how_to_turn_checks_back_on():
+    text = skipped_warning("flux-bootstrap")
+    assert "flux-bootstrap:preflight is false" in text
+    assert "pulumi config set flux-bootstrap:preflight true" in text
