@@ -129,7 +129,7 @@ def read_mapping(
     if len(raw) > max_bytes:
         return None, [_too_large_problem(source, max_bytes)]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM from a Windows editor is no content
     except UnicodeDecodeError:
         return None, [Problem(source, "is not UTF-8 text.")]
     return parse_mapping(text, source, strings=strings, max_bytes=max_bytes)
@@ -154,9 +154,10 @@ def _too_large(text: str, max_bytes: int) -> bool:
 
 
 def _too_large_problem(source: str, max_bytes: int) -> Problem:
+    size = f"{max_bytes // 1024} KiB" if max_bytes % 1024 == 0 else f"{max_bytes} bytes"
     return Problem(
         source,
-        f"is larger than {max_bytes // 1024} KiB, far more than a config file needs; it was not read. "
+        f"is larger than {size}, far more than a config file needs; it was not read. "
         "Check that this is the right file.",
     )
 
@@ -183,7 +184,7 @@ def _screen(text: str, source: str, loader: type) -> Problem | None:
                 depth -= 1
                 next_is_key.pop()
                 continue
-            if not isinstance(event, (yaml.NodeEvent)):
+            if not isinstance(event, yaml.NodeEvent):
                 continue
             if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
                 return Problem(
@@ -336,7 +337,7 @@ _SAFE_QUOTED = re.compile(r"^['\"](?:<[a-z ]+>|[^\w\s]|\\t)['\"]$")
 
 
 def _short(problem: str) -> str:
-    return _QUOTED.sub(lambda m: m.group(0) if _SAFE_QUOTED.match(m.group(0)) else "", problem).replace("  ", " ").strip()
+    return _QUOTED.sub(lambda m: m.group(0) if _SAFE_QUOTED.match(m.group(0)) else "(not shown)", problem)
 
 
 def _plain(node: yaml.Node) -> bool:
