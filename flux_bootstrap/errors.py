@@ -25,7 +25,6 @@ class Problem:
     field: str | None = None
     line: int | None = None
     label: str = "field"  # "setting" for stack settings
-    empty_document: bool = False  # the file holds no YAML at all (callers add what is required)
 
     def describe(self) -> str:
         where = []

@@ -1,12 +1,19 @@
 """Reading small YAML config files with line numbers, without ever echoing their content.
 
 PyYAML's own error text quotes the offending line, which for `secrets-flux.yaml` is the token;
-so errors are rebuilt from the position and the parser's short problem description only.
+so errors are rebuilt from positions, the parser's short problem description and our own words.
 Duplicate keys, which PyYAML silently resolves to the last one, are reported.
+
+Hostile input is refused before anything is built from it: the file size is capped before
+reading, and one streaming pass over the parser events refuses anchors, aliases and merge keys
+(so a "billion laughs" document is never expanded), absurd nesting and absurd node counts.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +22,31 @@ import yaml
 
 from .errors import Problem
 
-# libyaml is much faster; the pure-Python loaders give the same results.
+# libyaml is much faster; the pure-Python loaders give the same results for valid files.
 _SAFE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Every scalar as a string, as the Pulumi CLI reads stack files (YAML 1.2: `yes` is no boolean).
 _STRINGS: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+# A stack file with structured settings (tolerations, Helm values) stays far below this: the whole
+# values.yaml of the Flux chart is about 8 KiB, 530 keys and values, 8 levels deep.
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 10_000
+
+_EMPTY_MESSAGE = "the file is empty; it must be a YAML mapping of field: value."
+# YAML 1.1 line breaks, as PyYAML and libyaml count lines (str.splitlines knows more).
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# `name:value` at the start of a line (optionally a list item): a colon with no space after it, and
+# no `: ` later on the line (`flux-bootstrap:repo: x` is a namespaced key, not a missing space).
+_NO_SPACE_AFTER_COLON = re.compile(r"^[ ]*(?:-[ ]+)*[A-Za-z0-9_.\-/]+:[^\s:](?!.*:(?:[ \t]|$))")
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+@dataclass(frozen=True)
+class EmptyFile(Problem):
+    """The file holds no YAML document (nothing, or only comments): callers may add which
+    fields are required. Recognise it with `isinstance(problem, EmptyFile)`."""
 
 
 @dataclass
@@ -32,37 +60,37 @@ class YamlDocument:
         return self.lines.get(tuple(path))
 
 
-def parse_mapping(text: str, source: str, *, strings: bool = False) -> tuple[YamlDocument | None, list[Problem]]:
+def parse_mapping(
+    text: str, source: str, *, strings: bool = False, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse `text` as one YAML mapping with string keys. `source` names the file in problems.
 
-    With `strings`, every scalar value stays a string.
+    With `strings`, every scalar value stays a string. Text larger than `max_bytes` (UTF-8) is
+    refused unparsed. An empty document gives one `EmptyFile` problem.
     """
+    if _too_large(text, max_bytes):
+        return None, [_too_large_problem(source, max_bytes)]
     loader = _STRINGS if strings else _SAFE
-    try:
-        nodes = list(yaml.compose_all(text, Loader=loader))
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = err.problem or err.context or "syntax error"
-        return None, [Problem(source, f"not valid YAML{where}: {problem}. Fix the syntax.")]
-    except yaml.YAMLError:
-        return None, [Problem(source, "not valid YAML. Fix the syntax.")]
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
-        return None, [Problem(source, "the file is empty; it must be a YAML mapping of field: value.", empty_document=True)]
-    if len(nodes) > 1:
-        return None, [Problem(source, "holds several YAML documents (---); keep exactly one.")]
-    root = nodes[0]
+    refused = _screen(text, source, loader)
+    if refused:
+        return None, [refused]
+    # Screened: one document at most, no aliases, bounded depth and size; composing is safe.
+    root = yaml.compose(text, Loader=loader)
+    if root is None or (_plain(root) and root.value == ""):  # nothing, comments, or a bare `---`
+        return None, [EmptyFile(source, _EMPTY_MESSAGE)]
     if not isinstance(root, yaml.MappingNode):
+        line = _no_space_line(text, 0, _line_count(text)) if _plain(root) else None
+        if line:
+            return None, [_no_space_problem(source, line)]
         return None, [Problem(source, "must be a YAML mapping of field: value, not a list or a single value.")]
 
     problems: list[Problem] = []
     lines: dict[tuple[str, ...], int] = {}
-    _index_keys(root, (), lines, problems, source)
+    _index_keys(root, (), lines, problems, source, text)
     if problems:
         return None, problems
     try:
-        data = yaml.load(text, Loader=loader)
+        data = loader("").construct_document(root)
     except Exception as err:  # a tag such as !!int on a value: its error text would quote the value
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -70,7 +98,279 @@ def parse_mapping(text: str, source: str, *, strings: bool = False) -> tuple[Yam
     return YamlDocument(data=data, lines=lines), []
 
 
-def _index_keys(node: yaml.MappingNode, path: tuple[str, ...], lines: dict, problems: list, source: str) -> None:
+def read_mapping(
+    path: Path, source: str, missing_hint: str, *, strings: bool = False, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse a YAML mapping file; a missing file is a problem carrying `missing_hint`.
+
+    Only a regular file is read, and never more than `max_bytes` + 1 bytes of it, so a FIFO, a
+    device such as /dev/zero or a huge file is refused without waiting or filling memory.
+    """
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return None, [Problem(source, f"file not found. {missing_hint}")]
+    except IsADirectoryError:
+        return None, [Problem(source, "is a directory, expected a YAML file.")]
+    except OSError as err:
+        return None, [Problem(source, f"cannot be read: {err.strerror}.")]
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return None, [Problem(source, "is a directory, expected a YAML file.")]
+        if not stat.S_ISREG(mode):
+            return None, [Problem(source, "is not a regular file (a pipe or a device?); expected a YAML file.")]
+        raw = _read_at_most(fd, max_bytes + 1)
+    except OSError as err:
+        return None, [Problem(source, f"cannot be read: {err.strerror}.")]
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        return None, [_too_large_problem(source, max_bytes)]
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM from a Windows editor is no content
+    except UnicodeDecodeError:
+        return None, [Problem(source, "is not UTF-8 text.")]
+    return parse_mapping(text, source, strings=strings, max_bytes=max_bytes)
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(text: str, max_bytes: int) -> bool:
+    if len(text) > max_bytes:
+        return True  # every character is at least one byte
+    return len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes
+
+
+def _too_large_problem(source: str, max_bytes: int) -> Problem:
+    size = f"{max_bytes // 1024} KiB" if max_bytes % 1024 == 0 else f"{max_bytes} bytes"
+    return Problem(
+        source,
+        f"is larger than {size}, far more than a config file needs; it was not read. "
+        "Check that this is the right file.",
+    )
+
+
+def _screen(text: str, source: str, loader: type) -> Problem | None:
+    """One streaming pass over the parser events: refuse what must never be built, and turn a
+    syntax error into our own words. Nothing is composed or expanded here."""
+    depth = 0
+    nodes = 0
+    documents = 0
+    # One entry per open collection: for a mapping, whether its next node is a key; None for a list.
+    next_is_key: list[bool | None] = []
+    last_scalar: yaml.ScalarEvent | None = None
+    events = yaml.parse(text, Loader=loader)
+    try:
+        for event in events:
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return Problem(source, "holds several YAML documents (---); keep exactly one.")
+                continue
+            if isinstance(event, _COLLECTION_END):
+                depth -= 1
+                next_is_key.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+                return Problem(
+                    source,
+                    f"uses a YAML anchor or alias (& or *) at line {line}; anchors and aliases are not "
+                    "supported in config files. Write the value out in full.",
+                )
+            is_key = bool(next_is_key and next_is_key[-1])
+            if next_is_key and next_is_key[-1] is not None:
+                next_is_key[-1] = not next_is_key[-1]
+            nodes += 1
+            if nodes > MAX_NODES:
+                return Problem(
+                    source,
+                    f"holds more than {MAX_NODES} keys and values (line {line}); far more than a config "
+                    "file needs. Check that this is the right file.",
+                )
+            if isinstance(event, yaml.ScalarEvent):
+                if is_key and event.value == "<<" and not event.style:
+                    return Problem(
+                        source,
+                        f"uses a YAML merge key (<<) at line {line}; merge keys are not supported in "
+                        "config files. Write the keys out in full.",
+                    )
+                last_scalar = event
+            elif isinstance(event, _COLLECTION_START):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        source,
+                        f"nests deeper than {MAX_DEPTH} levels at line {line}; a config file is never "
+                        "that deep. Check the indentation and brackets.",
+                    )
+                next_is_key.append(True if isinstance(event, yaml.MappingStartEvent) else None)
+    except yaml.MarkedYAMLError as err:
+        return _syntax_problem(err, text, source, last_scalar)
+    except yaml.reader.ReaderError as err:
+        # libyaml counts bytes and the pure-Python reader characters: find the character itself.
+        index = text.find(chr(err.character)) if isinstance(err.character, int) else -1
+        where = f" at line {_line_count(text[:index])}" if index >= 0 else ""
+        return Problem(
+            source, f"contains a control character, which YAML does not allow{where}. Remove it; the file must be plain text."
+        )
+    except yaml.YAMLError:
+        return Problem(source, "not valid YAML. Fix the syntax.")
+    finally:
+        events.close()
+    return None
+
+
+def _syntax_problem(
+    err: yaml.MarkedYAMLError, text: str, source: str, last_scalar: yaml.ScalarEvent | None
+) -> Problem:
+    """Our message for a syntax error: the line where the problem starts and its likely cause."""
+    problem_mark, context_mark = err.problem_mark, err.context_mark
+    context = err.context or ""
+    problem = err.problem or ""
+    # Where the problem starts: libyaml reports the end of the file for an unclosed quote or
+    # bracket, and the line after a broken key; the context mark points at its start.
+    starts_earlier = context.startswith(
+        ("while scanning a quoted scalar", "while parsing a quoted scalar", "while scanning a double-quoted",
+         "while scanning a single-quoted", "while parsing a flow", "while scanning a simple key")
+    )
+    mark = context_mark if (starts_earlier and context_mark) or not problem_mark else problem_mark
+    if mark is None:
+        return Problem(source, "not valid YAML. Fix the syntax.")
+    lines = _LINE_BREAK.split(text)
+
+    def at(m: Any) -> str:
+        return f"line {m.line + 1}, column {m.column + 1}"
+
+    # A tab in the indentation: the parser only sees a character that cannot start a token.
+    for m in (problem_mark, context_mark):
+        if m is not None and m.line < len(lines) and _tab_in_indent(lines[m.line], m.column):
+            return Problem(
+                source,
+                f"not valid YAML at {at(m)}: a tab is used for indentation; YAML indents with "
+                "spaces only. Replace the tab with spaces.",
+            )
+    if context.startswith(("while scanning a quoted", "while parsing a quoted", "while scanning a double",
+                           "while scanning a single")):
+        if "escape" in problem:
+            return Problem(
+                source,
+                f"not valid YAML at {at(mark)}: a backslash in a double-quoted value starts an escape "
+                "sequence. Use single quotes, or write the backslash twice.",
+            )
+        return Problem(
+            source,
+            f"not valid YAML at {at(mark)}: the {_quote_kind(lines, mark)} opened here is never "
+            "closed. Add the closing quote at the end of the value.",
+        )
+    # A broken key, or a plain value running into the next line: look for `name:value`.
+    if "simple key" in context or "mapping values are not allowed" in problem:
+        first = context_mark.line if "simple key" in context and context_mark else 0
+        found = _no_space_line(text, first, (problem_mark or mark).line + 1, lines, last=True)
+        if found:
+            return _no_space_problem(source, found)
+    # More text right after a quoted value: on a later line than the opening quote, that quote was
+    # most likely left open and closed by the next quote in the file.
+    if (
+        last_scalar is not None
+        and last_scalar.style in ("'", '"')
+        and problem_mark is not None
+        and problem_mark.line == last_scalar.end_mark.line
+    ):
+        if last_scalar.start_mark.line == last_scalar.end_mark.line:
+            return Problem(
+                source,
+                f"not valid YAML at {at(problem_mark)}: more text follows a quoted value. Put the whole "
+                "value inside the quotes.",
+            )
+        return Problem(
+            source,
+            f"not valid YAML at {at(last_scalar.start_mark)}: the {_quote_kind(lines, last_scalar.start_mark)} "
+            "opened here is probably never closed (the value runs on to a later line). "
+            "Add the closing quote at the end of the value.",
+        )
+    description = _short(problem) or "syntax error"
+    if context.startswith("while parsing a flow") and starts_earlier:
+        bracket = "mapping '{'" if "mapping" in context else "list '['"
+        return Problem(
+            source,
+            f"not valid YAML at {at(mark)}: in the flow {bracket} that starts here: {description}. "
+            "Check that it is closed and its items are separated by commas.",
+        )
+    if "mapping values are not allowed" in problem:
+        advice = "Check the indentation, and quote a value that contains ': '."
+    elif "did not find expected" in problem and context.startswith("while parsing a block"):
+        advice = "Check the indentation of this line and the lines above it."
+    else:
+        advice = "Fix the syntax."
+    return Problem(source, f"not valid YAML at {at(mark)}: {description}. {advice}")
+
+
+def _tab_in_indent(line: str, column: int) -> bool:
+    indent = line[: len(line) - len(line.lstrip(" \t-"))]
+    return "\t" in indent or line[column : column + 1] == "\t"
+
+
+def _quote_kind(lines: list[str], mark: Any) -> str:
+    char = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    return "single quote (')" if char == "'" else 'double quote (")' if char == '"' else "quote"
+
+
+# The pure-Python parser quotes characters and names from the input in its problem text; keep only
+# quoted punctuation and token names such as '<stream end>' (libyaml's texts are all fixed).
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_SAFE_QUOTED = re.compile(r"^['\"](?:<[a-z ]+>|[^\w\s]|\\t)['\"]$")
+
+
+def _short(problem: str) -> str:
+    return _QUOTED.sub(lambda m: m.group(0) if _SAFE_QUOTED.match(m.group(0)) else "(not shown)", problem)
+
+
+def _plain(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style
+
+
+def _line_count(text: str) -> int:
+    return len(_LINE_BREAK.findall(text)) + 1
+
+
+def _no_space_line(
+    text: str, first: int, end: int, lines: list[str] | None = None, *, last: bool = False
+) -> int | None:
+    """The 1-based number of a `name:value` line among lines first..end-1 (0-based)."""
+    lines = lines if lines is not None else _LINE_BREAK.split(text)
+    candidates = range(first, min(end, len(lines)))
+    for index in reversed(candidates) if last else candidates:
+        if _NO_SPACE_AFTER_COLON.match(lines[index]):
+            return index + 1
+    return None
+
+
+def _no_space_problem(source: str, line: int) -> Problem:
+    return Problem(
+        source,
+        f"not valid YAML: missing space after ':' on line {line}. "
+        "Write `name: value`, with a space after the colon (quote the value if the colon belongs to it).",
+    )
+
+
+def _index_keys(
+    node: yaml.MappingNode, path: tuple[str, ...], lines: dict, problems: list, source: str, text: str
+) -> None:
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
         if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
@@ -89,21 +389,10 @@ def _index_keys(node: yaml.MappingNode, path: tuple[str, ...], lines: dict, prob
             continue
         lines[key_path] = line
         if isinstance(value_node, yaml.MappingNode):
-            _index_keys(value_node, key_path, lines, problems, source)
-
-
-def read_mapping(
-    path: Path, source: str, missing_hint: str, *, strings: bool = False
-) -> tuple[YamlDocument | None, list[Problem]]:
-    """Read and parse a YAML mapping file; a missing file is a problem carrying `missing_hint`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [Problem(source, f"file not found. {missing_hint}")]
-    except IsADirectoryError:
-        return None, [Problem(source, "is a directory, expected a YAML file.")]
-    except UnicodeDecodeError:
-        return None, [Problem(source, "is not UTF-8 text.")]
-    except OSError as err:
-        return None, [Problem(source, f"cannot be read: {err.strerror}.")]
-    return parse_mapping(text, source, strings=strings)
+            _index_keys(value_node, key_path, lines, problems, source, text)
+        elif _plain(value_node) and value_node.start_mark.line > key_node.start_mark.line:
+            # `key:` then `  name:value` on the next line reads as one text value, not a mapping.
+            start = value_node.start_mark.line
+            found = _no_space_line(text, start, start + 1)
+            if found:
+                problems.append(_no_space_problem(source, found))

@@ -51,6 +51,21 @@ REFUSED = {
     "huge interval text": ({}, {"interval": "1" * 100000 + "h"}, ["setting 'flux-bootstrap:interval'", "Flux duration"]),
     "look-alike letter in the URL": ({"flux.yaml": "repo: https://github.com/acme/\u212aube\n"}, {}, ["field 'repo'", "non-ASCII"]),
     "URL of thousands of characters": ({"flux.yaml": "repo: https://github.com/" + "a" * 5000 + "\n"}, {}, ["field 'repo'", "longer than 2048"]),
+    # Hostile or broken YAML: refused before anything is expanded, at the line where it starts.
+    "alias in a list": ({"flux.yaml": "repo: &r https://github.com/a/b\nextra:\n  - *r\n"}, {}, ["config/flux.yaml", "at line 1;", "anchors and aliases are not supported"]),
+    "alias in a nested mapping": ({"secrets-flux.yaml": f"a:\n  b: &t {{v: {TOKEN}}}\nc:\n  d: *t\n"}, {}, ["config/secrets-flux.yaml", "at line 2;", "anchors and aliases are not supported"]),
+    "token behind an alias": ({"secrets-flux.yaml": f"token: *{GHP}\n"}, {}, ["config/secrets-flux.yaml", "at line 1;", "anchors and aliases"]),
+    "merge key": ({"flux.yaml": "base: &b {repo: https://github.com/a/b}\n<<: *b\n"}, {}, ["config/flux.yaml", "at line 1;", "anchors and aliases are not supported"]),
+    "merge key without alias": ({"flux.yaml": "<<: {repo: https://github.com/a/b}\n"}, {}, ["config/flux.yaml", "merge key (<<) at line 1"]),
+    "billion laughs": ({"secrets-flux.yaml": f"a0: &a0 [{TOKEN}, {TOKEN}]\n" + "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}]\n" for i in range(1, 40))}, {}, ["config/secrets-flux.yaml", "at line 1;", "anchors and aliases"]),
+    "huge file": ({"flux.yaml": "repo: https://github.com/a/b\n" + "# padding\n" * 30000}, {}, ["config/flux.yaml", "larger than 256 KiB"]),
+    "deep nesting": ({"flux.yaml": "repo: " + "[" * 100 + "]" * 100 + "\n"}, {}, ["config/flux.yaml", "nests deeper than 32 levels at line 1"]),
+    "too many keys": ({"flux.yaml": "repo: https://github.com/a/b\n" + "".join(f"k{i}: v\n" for i in range(6000))}, {}, ["config/flux.yaml", "more than 10000 keys and values"]),
+    "tab indentation": ({"flux.yaml": "repo: https://github.com/a/b\n\tbranch: main\n"}, {}, ["config/flux.yaml", "line 2, column 1", "a tab is used for indentation"]),
+    "missing space after colon": ({"secrets-flux.yaml": f'token:"{TOKEN}"\n'}, {}, ["config/secrets-flux.yaml", "missing space after ':' on line 1"]),
+    "missing space on line 2": ({"flux.yaml": "repo: https://github.com/a/b\nbranch:main\n"}, {}, ["config/flux.yaml", "missing space after ':' on line 2"]),
+    "unclosed quote on line 2": ({"secrets-flux.yaml": f'# GitHub token\ntoken: "{TOKEN}\n# end\n# more\n'}, {}, ["config/secrets-flux.yaml", "at line 2, column 8", "never closed"]),
+    "unclosed single quote": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: 'main\n# a\n# b\n"}, {}, ["config/flux.yaml", "at line 2, column 9", "single quote", "never closed"]),
     "missing config dir": ({}, {"configDir": "/nonexistent/flux-config"}, ["setting 'flux-bootstrap:configDir'", "/nonexistent/flux-config does not exist"]),
 }
 

@@ -257,3 +257,18 @@ def test_check_refuses_an_age_key_tracked_by_git(project, capsys):
     assert code == 1
     assert "config/age.agekey:\n  - is tracked by Git, so the SOPS key is in the repository" in err
     assert str(identity) not in err
+
+
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("config:\n  flux-bootstrap:path: &p clusters/dev\n  flux-bootstrap:interval: *p\n", "at line 2"),
+        ("config:\n  flux-bootstrap:path:clusters/dev\n", "missing space after ':' on line 2"),
+        ("config:\n  flux-bootstrap:branch: " + "x" * 300000 + "\n", "larger than 256 KiB"),
+    ],
+)
+def test_hostile_stack_files_are_refused(project, capsys, text, fragment):
+    (project / "Pulumi.dev.yaml").write_text(text)
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == ""
+    assert "Pulumi.dev.yaml" in err and fragment in err

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import Problem
-from ..yaml_source import YamlDocument, read_mapping
+from ..yaml_source import EmptyFile, YamlDocument, read_mapping
 from .fields import BranchName, RepoUrl, Token
 from .messages import location, messages
 
@@ -53,7 +53,7 @@ def read_flux_file(
         f"or give the repository as a stack setting: pulumi config set {project}:repo URL"
     )
     document, found = read_mapping(path, source, hint)
-    if any(p.empty_document for p in found):
+    if any(isinstance(p, EmptyFile) for p in found):
         found = [Problem(source, f"the file is empty, but `repo` is required. {hint}", field="repo")]
     problems.extend(found)
     return validate_document(FluxFile, document, source, problems)
@@ -66,7 +66,7 @@ def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) ->
         f"(see {source}.example), or store it in the stack: pulumi config set --secret {TOKEN_SETTING}"
     )
     document, found = read_mapping(path, source, hint)
-    if any(p.empty_document for p in found):
+    if any(isinstance(p, EmptyFile) for p in found):
         found = [Problem(source, f"the file is empty, but `token` is required. {hint}", field="token")]
     problems.extend(found)
     secrets = validate_document(SecretsFile, document, source, problems)
