@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from flux_bootstrap import manifests
+from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import Settings
 
 from . import sops
@@ -34,6 +35,11 @@ class FluxBootstrap(pulumi.ComponentResource):
         super().__init__("flux-bootstrap:index:FluxBootstrap", name, None, opts)
         if settings.token is None:
             raise ValueError("FluxBootstrap needs the GitHub token; offline settings carry none")
+        try:
+            # First: a missing or altered chart archive stops the run before anything is created.
+            spec = manifests.helm_release(settings)
+        except ConfigError as err:
+            raise pulumi.RunError(str(err)) from None
 
         def child(**options) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, **options)
@@ -104,17 +110,15 @@ class FluxBootstrap(pulumi.ComponentResource):
                 self._kubernetes_object(f"{name}-sops-secret", manifest, pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]))
             )
 
-        spec = manifests.helm_release(settings)
         release = k8s.helm.v3.Release(
             f"{name}-release",
             name=spec.name,
             chart=spec.chart,
             version=spec.version,
             namespace=spec.namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=spec.repository),
+            # None for a carried archive: with a repository, Helm would download instead.
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=spec.repository) if spec.repository else None,
             values=spec.values,
-            # Adopt CRDs kept from an earlier install (resource-policy keep) on a re-bootstrap.
-            take_ownership=True,
             opts=pulumi.ResourceOptions(**on_cluster, protect=settings.protect, depends_on=[namespace]),
         )
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-from . import manifests, sops
+from . import chart, manifests, sops
 from .errors import ConfigError, Problem, format_problems
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .stack_file import StackFile, read_stack_file, stack_name
-from .validation import validate_helm_values, validate_object
+from .validation import chart_objects, validate_chart_objects, validate_helm_values, validate_object
 
 REDACTED = "<redacted>"
 
@@ -55,7 +55,7 @@ def planned_objects(settings: Settings) -> list[dict[str, Any]]:
 
 
 def schema_problems(settings: Settings) -> list[str]:
-    problems = [p for obj in planned_objects(settings) for p in validate_object(obj)]
+    problems = [p for obj in planned_objects(settings) for p in validate_object(obj, settings.chart_version)]
     return problems + validate_helm_values(manifests.helm_release(settings).values)
 
 
@@ -103,7 +103,11 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    schema = schema_problems(settings)
+    try:
+        schema = schema_problems(settings)
+    except ConfigError as err:  # the carried chart archive is missing or altered
+        print(err, file=sys.stderr)
+        return 1
     if problems or schema:
         if problems:
             print(format_problems(problems), file=sys.stderr)
@@ -115,25 +119,69 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         f"ok: stack {stack}: {settings.repo.ssh_url} branch {branch} path {settings.kustomization_path}, "
         f"flux2 chart {settings.chart_version}; 4 objects and the Helm values match their schemas"
     )
+    print_chart_version(settings.chart_version)
     return 0
 
 
-def render(project_dir: Path, stack: str) -> int:
+def print_chart_version(version: str) -> None:
+    """What the chart version installs; a version the tests did not verify is a warning."""
+    if chart.is_carried(version):
+        print(f"chart: {chart.describe(version)}")
+    else:
+        print(f"warning: {chart.describe(version)}", file=sys.stderr)
+
+
+def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
     try:
         settings, _ = load(project_dir, stack, require_token=False)
+        release = manifests.helm_release(settings)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 1
-    release = manifests.helm_release(settings)
+    version = settings.chart_version
+    if with_chart and not chart.is_carried(version):
+        print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
+              f"carried: {', '.join(sorted(chart.CARRIED))}.", file=sys.stderr)
+        return 1
+    if not chart.is_carried(version):
+        print(f"warning: {chart.describe(version)}", file=sys.stderr)
     header = (
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
         f"# GitHub deploy key on {settings.repo.full_name}: title {manifests.deploy_key_title(settings)!r}, "
         f"{'read-write' if settings.read_write_key else 'read-only'}, {settings.key_algorithm}.\n"
+        f"# {chart.describe(version)}.\n"
         + _sops_line(settings)
     )
     documents = [{"helmRelease": release.as_dict()}] + planned_objects(settings)
-    sys.stdout.write(header + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True))
-    return 0
+    problems: list[str] = []
+    chart_text = ""
+    if with_chart:
+        summary, chart_text, problems = render_chart_objects(version)
+        header += summary
+    sys.stdout.write(header + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True) + chart_text)
+    return 1 if problems else 0
+
+
+def render_chart_objects(version: str) -> tuple[str, str, list[str]]:
+    """Every object the Helm release creates, after a summary line: each under a comment naming
+    its template and whether it is a Helm hook (run by Helm around the install, not kept with the
+    release). Also the objects' problems against the Kubernetes schemas (strict)."""
+    objects = chart_objects(version)
+    kubernetes = chart.KNOWN_VERSIONS[version].min_kubernetes
+    problems = validate_chart_objects(objects, kubernetes)
+    summary = (
+        f"# After them, the {len(objects)} objects of the Helm release, rendered by Helm from "
+        f"charts/{chart.CARRIED[version].file} with these values; "
+        f"{'all valid' if not problems else f'{len(problems)} problem(s)'} against the Kubernetes {kubernetes} "
+        "schemas (strict).\n"
+    ) + "".join(f"# schema problem: {problem}\n" for problem in problems)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: the CRDs are large
+    parts = []
+    for rendered in objects:
+        hook = (f"Helm hook ({rendered.hook}): Helm runs it at that step; not one of the release's objects"
+                if rendered.hook else "not a hook")
+        parts.append(f"---\n# {rendered.template}: {hook}\n{yaml.dump(rendered.object, Dumper=dumper, sort_keys=False)}")
+    return summary, "".join(parts), problems
 
 
 # The project this package belongs to: the commands work from any folder.
@@ -174,8 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     render_parser = commands.add_parser("render", help="print the objects and Helm release `pulumi up` would apply")
     render_parser.add_argument("--stack", required=True, type=_stack, help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME")
+    render_parser.add_argument(
+        "--chart", action="store_true", help="also print every object the Helm chart installs (carried chart versions)"
+    )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     if args.command == "check":
         return check(project_dir, args.stack, require_token=not args.no_token)
-    return render(project_dir, args.stack)
+    return render(project_dir, args.stack, with_chart=args.chart)

@@ -52,19 +52,16 @@ def chart_values() -> FluxChartValues:
 
 @dataclass(frozen=True)
 class HelmReleaseSpec:
+    """The release, and where Helm takes the chart from: a carried archive (`chart` is its path
+    relative to the project, `repository` None) or the chart repository (`chart` is the name)."""
+
     name: str
     chart: str
-    repository: str
+    repository: str | None
     version: str
     namespace: str
     values: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "chart": self.chart,
-            "repository": self.repository,
-            "version": self.version,
-            "namespace": self.namespace,
-            "values": self.values,
-        }
+        source = {"chart": self.chart} if self.repository is None else {"chart": self.chart, "repository": self.repository}
+        return {"name": self.name, **source, "version": self.version, "namespace": self.namespace, "values": self.values}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import sops
+from . import chart, sops
 from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec, chart_values
 from .settings import Settings
 
@@ -130,11 +130,18 @@ def custom_timeouts(settings: Settings, kind: str) -> dict[str, str]:
 
 
 def helm_release(settings: Settings) -> HelmReleaseSpec:
+    """A carried chart version installs from its archive (verified here: ChartError when missing or
+    altered, never a silent download); any other version from the chart repository."""
+    version = settings.chart_version
+    if chart.is_carried(version):
+        chart.carried_archive(version)
+        source = {"chart": chart.CARRIED[version].release_path, "repository": None}
+    else:
+        source = {"chart": CHART_NAME, "repository": CHART_REPOSITORY}
     return HelmReleaseSpec(
         name=RELEASE_NAME,
-        chart=CHART_NAME,
-        repository=CHART_REPOSITORY,
-        version=settings.chart_version,
+        **source,
+        version=version,
         namespace=NAMESPACE,
         values=chart_values().as_helm_values(),
     )

@@ -1,10 +1,11 @@
-"""Checks every object the program emits against the real upstream schemas.
+"""Checks every object the program emits, and every object the chart installs, against real schemas.
 
 A Pulumi mock accepts any value, and Kubernetes only rejects a bad object at deploy time, so:
-- GitRepository and Kustomization: the openAPIV3Schema of the Flux v1 CRDs (vendored as JSON in
-  schemas/, from the CRDs in shared/reference), with unknown fields refused as
-  `kubectl --validate=strict` does;
-- Namespace and Secret: the Kubernetes schemas of `kubernetes-validate`, strict;
+- GitRepository and Kustomization: the openAPIV3Schema of the CRDs rendered from the carried chart
+  the stack installs (for a chart version that is not carried: the newest carried chart), with
+  unknown fields refused as `kubectl --validate=strict` does;
+- Namespace and Secret, and every object the chart renders: the Kubernetes schemas of
+  `kubernetes-validate`, strict;
 - Helm values: the typed model in helm_values (unknown keys refused).
 Messages name the object and the field path; they are built for redacted objects (render,
 check) and test data, never for a Secret holding a real key.
@@ -12,26 +13,15 @@ check) and test data, never for a Secret holding a real key.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
+
+from . import chart
+from .helm_values import RELEASE_NAME, chart_values
+from .manifests import NAMESPACE
 
 KUBERNETES_VERSION = "1.33"  # a release the Flux 2.8 line supports; Namespace and Secret are stable
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-CRD_SCHEMA_FILES = {
-    "GitRepository": ("source.toolkit.fluxcd.io_gitrepositories.yaml", "gitrepository.v1.json"),
-    "Kustomization": ("kustomize.toolkit.fluxcd.io_kustomizations.yaml", "kustomization.v1.json"),
-}
-
-
-def crd_schema_from_file(crd_path: Path) -> dict[str, Any]:
-    """The openAPIV3Schema of the served v1 version of a CRD file."""
-    import yaml
-
-    crd = yaml.safe_load(crd_path.read_text(encoding="utf-8"))
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1" and v.get("served")]
-    return version["schema"]["openAPIV3Schema"]
+FLUX_KINDS = ("GitRepository", "Kustomization")
 
 
 def _strict(schema: Any) -> Any:
@@ -50,11 +40,16 @@ def _strict(schema: Any) -> Any:
     return schema
 
 
+def chart_objects(version: str) -> tuple[chart.RenderedObject, ...]:
+    """What the carried chart `version` renders with exactly the release the program installs."""
+    return chart.render(version, chart_values().as_helm_values(), name=RELEASE_NAME, namespace=NAMESPACE)
+
+
 @lru_cache(maxsize=None)
-def _crd_validator(kind: str):
+def _crd_validator(chart_version: str, kind: str, api_version: str):
     from jsonschema import Draft7Validator
 
-    schema = json.loads((SCHEMA_DIR / CRD_SCHEMA_FILES[kind][1]).read_text(encoding="utf-8"))
+    schema = chart.crd_schema(chart_objects(chart.schema_version(chart_version)), kind, api_version)
     return Draft7Validator(_strict(schema))
 
 
@@ -62,22 +57,47 @@ def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(object)"
 
 
-def validate_object(obj: dict[str, Any]) -> list[str]:
-    """Problems of one Kubernetes object; empty when it is valid."""
+def _kubernetes_problems(obj: dict[str, Any], name: str, kubernetes_version: str) -> list[str]:
+    import kubernetes_validate
+
+    try:
+        kubernetes_validate.validate(obj, kubernetes_version, strict=True)
+    except kubernetes_validate.ValidationError as err:
+        return [f"{name}: {_path(err)}: {err.message}"]
+    except kubernetes_validate.SchemaNotFoundError:
+        return [f"{name}: no Kubernetes {kubernetes_version} schema for {obj.get('apiVersion')} {obj.get('kind')}"]
+    return []
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return f"{obj.get('kind')} {obj.get('metadata', {}).get('name', '?')}"
+
+
+def validate_object(obj: dict[str, Any], chart_version: str = chart.NEWEST_CARRIED) -> list[str]:
+    """Problems of one object the program emits; empty when it is valid. Flux objects are checked
+    against the CRDs of `chart_version` when it is carried, else of the newest carried chart."""
     kind = obj.get("kind")
-    name = f"{kind} {obj.get('metadata', {}).get('name', '?')}"
-    if kind in CRD_SCHEMA_FILES:
-        errors = sorted(_crd_validator(kind).iter_errors(obj), key=lambda e: list(e.absolute_path))
+    name = _name(obj)
+    if kind in FLUX_KINDS:
+        try:
+            validator = _crd_validator(chart_version, kind, str(obj.get("apiVersion")))
+        except KeyError:
+            return [f"{name}: the flux2 chart {chart.schema_version(chart_version)} serves no {kind} {obj.get('apiVersion')}"]
+        errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))
         return [f"{name}: {_path(e)}: {e.message}" for e in errors]
     if kind in ("Namespace", "Secret"):
-        import kubernetes_validate
-
-        try:
-            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as err:
-            return [f"{name}: {_path(err)}: {err.message}"]
-        return []
+        return _kubernetes_problems(obj, name, KUBERNETES_VERSION)
     return [f"{name}: no schema known for kind {kind!r}"]
+
+
+def validate_chart_objects(objects: Iterable[chart.RenderedObject], kubernetes_version: str) -> list[str]:
+    """Problems of the objects a chart renders against the Kubernetes `kubernetes_version` schemas
+    (strict); CustomResourceDefinitions included, as the API server checks them."""
+    return [
+        f"{rendered.template}: {problem}"
+        for rendered in objects
+        for problem in _kubernetes_problems(rendered.object, _name(rendered.object), kubernetes_version)
+    ]
 
 
 def validate_helm_values(values: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ import yaml
 
 from cases import GHP, PAT, REFUSED, apply_files
 from conftest import ROOT, TOKEN
+from flux_bootstrap import chart, validation
 from flux_bootstrap.cli import main
 from harness import run_program
 
@@ -44,14 +45,19 @@ def test_check_passes_on_the_seed_example_and_says_it_is_the_example(project, ca
         "warning: the repository is still the example username/manifests of the user docs; set `repo` in "
         "config/flux.yaml (or the repo stack setting) to your own\n"
     )
-    assert out.count("\n") == 1 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
+    assert out.count("\n") == 2 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
 
 
 def test_check_of_an_edited_config_is_silent(project, capsys):
     (project / "config" / "flux.yaml").write_text("repo: https://github.com/acme/fleet\nbranch: main\n")
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert (code, err) == (0, "")
-    assert out.startswith("ok: stack dev: ssh://git@github.com/acme/fleet branch main")
+    ok, chart_line = out.splitlines()
+    assert ok.startswith("ok: stack dev: ssh://git@github.com/acme/fleet branch main")
+    assert chart_line == (
+        "chart: flux2 chart 2.18.3 installs Flux 2.8.5 (Kubernetes >= 1.33); installed from charts/flux2-2.18.3.tgz "
+        "(sha256 verified), rendered and validated by the tests"
+    )
 
 
 def test_check_refuses_the_example_placeholder_token(project, capsys):
@@ -59,6 +65,32 @@ def test_check_refuses_the_example_placeholder_token(project, capsys):
     code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert code == 1
     assert "config/secrets-flux.yaml:\n  - line 3, field 'token': is still the example placeholder." in err
+
+
+@pytest.mark.parametrize(
+    "version,fragment",
+    [("2.17.2", "flux2 chart 2.17.2 installs Flux 2.7.5 (Kubernetes >= 1.32); not verified by this project"),
+     ("2.99.0", "flux2 chart 2.99.0 is not a version this project knows")],
+)
+def test_check_warns_that_a_version_not_carried_was_not_verified(project, capsys, version, fragment):
+    stack_file(project, {"chartVersion": version})
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0 and out.count("\n") == 1 and out.startswith("ok: stack dev")
+    assert f"\nwarning: {fragment}" in err and "CRDs of chart 2.18.3" in err
+
+
+def test_check_refuses_an_altered_chart_archive(project, capsys, tmp_path, monkeypatch):
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "flux2-2.18.3.tgz").write_bytes(b"not the chart")
+    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
+    chart.carried_archive.cache_clear()
+    try:
+        code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    finally:
+        chart.carried_archive.cache_clear()
+    assert code == 1 and out == ""
+    assert "charts/flux2-2.18.3.tgz:\n  - is not the archive this project verified" in err
 
 
 @pytest.mark.parametrize("files,settings,fragments", REFUSED.values(), ids=REFUSED.keys())
@@ -155,6 +187,37 @@ def test_render_prints_the_component_objects(project, capsys, config_dir):
         assert registered[document["kind"]] == document
     assert documents[0]["helmRelease"]["values"] == registered["Release"]["values"]
     assert documents[0]["helmRelease"]["version"] == registered["Release"]["version"]
+    assert documents[0]["helmRelease"]["chart"] == registered["Release"]["chart"] == "./charts/flux2-2.18.3.tgz"
+    assert "repository" not in documents[0]["helmRelease"] and "repositoryOpts" not in registered["Release"]
+    assert "# flux2 chart 2.18.3 installs Flux 2.8.5 (Kubernetes >= 1.33)" in out.splitlines()[2]
+
+
+def test_render_chart_prints_every_object_the_release_installs(project, capsys):
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--chart", capsys=capsys)
+    assert (code, err) == (0, "")
+    documents = list(yaml.load_all(out, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    expected = validation.chart_objects("2.18.3")
+    assert documents[5:] == [r.object for r in expected]
+    assert f"# After them, the {len(expected)} objects of the Helm release" in out and "all valid" in out
+    comments = [line for line in out.splitlines() if line.startswith("# flux2/templates/")]
+    assert len(comments) == len(expected)
+    hooks = [line for line in comments if "Helm hook (pre-install)" in line]
+    assert hooks == [
+        "# flux2/templates/pre-install-job-serviceaccount.yaml: Helm hook (pre-install): Helm runs it at that step; "
+        "not one of the release's objects",
+        "# flux2/templates/pre-install-job.yaml: Helm hook (pre-install): Helm runs it at that step; "
+        "not one of the release's objects",
+    ]
+    assert all(line.endswith(": not a hook") for line in comments if line not in hooks)
+
+
+def test_render_chart_of_a_version_not_carried_is_refused(project, capsys):
+    stack_file(project, {"chartVersion": "2.17.2"})
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--chart", capsys=capsys)
+    assert code == 1 and out == "" and "flux2 chart 2.17.2 is not carried in charts/" in err
+    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert code == 0 and "repository: https://fluxcd-community.github.io/helm-charts" in out
+    assert "warning: flux2 chart 2.17.2 installs Flux 2.7.5 (Kubernetes >= 1.32); not verified" in err
 
 
 def test_render_marks_a_branch_looked_up_at_deploy_time(project, capsys):

@@ -11,11 +11,12 @@ from flux_bootstrap.git_url import (
     parse_repo_url,
 )
 
-from flux_bootstrap.validation import SCHEMA_DIR
+from flux_bootstrap import chart
+from flux_bootstrap.validation import chart_objects
 
-# spec.url of Flux's GitRepository, from the vendored CRD schema: ^(http|https|ssh)://.*$
-FLUX_URL_SCHEMA = json.loads((SCHEMA_DIR / "gitrepository.v1.json").read_text())["properties"]["spec"][
-    "properties"]["url"]
+# spec.url of Flux's GitRepository, from the CRD of the chart we install: ^(http|https|ssh)://.*$
+FLUX_URL_SCHEMA = chart.crd_schema(chart_objects(chart.NEWEST_CARRIED), "GitRepository", "source.toolkit.fluxcd.io/v1")[
+    "properties"]["spec"]["properties"]["url"]
 GHES = frozenset({"github.com", "GitHub.Example.COM"})
 
 # url, kind, host, port, owner, name, ssh_url, https_url; the URL Flux gets is the one of the scheme given.

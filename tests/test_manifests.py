@@ -4,13 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import SHARED
-from flux_bootstrap import manifests
+from flux_bootstrap import chart, manifests
 from flux_bootstrap.helm_values import CHART_REPOSITORY, FluxChartValues, chart_values
-from flux_bootstrap.settings import resolve_settings
-from flux_bootstrap.validation import CRD_SCHEMA_FILES, SCHEMA_DIR, crd_schema_from_file, validate_helm_values, validate_object
+from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
+from flux_bootstrap.validation import validate_helm_values, validate_object
 
 
 def settings_for(config_dir: Path, **values):
@@ -115,14 +113,24 @@ def test_deploy_key_title_names_project_and_stack(config_dir):
 
 def test_helm_release_is_pinned_and_fixed(config_dir):
     release = manifests.helm_release(settings_for(config_dir, chartVersion="2.18.3"))
-    assert (release.name, release.chart, release.version, release.namespace) == ("flux2", "flux2", "2.18.3", "flux-system")
-    assert release.repository == CHART_REPOSITORY
+    assert (release.name, release.chart, release.version, release.namespace) == (
+        "flux2", "./charts/flux2-2.18.3.tgz", "2.18.3", "flux-system"
+    )
+    assert release.repository is None  # the carried archive, never a download
+    assert release.as_dict()["chart"] == release.chart and "repository" not in release.as_dict()
     assert release.values == {
         "installCRDs": True,
         "crds": {"annotations": {"helm.sh/resource-policy": "keep"}},
         "imageAutomationController": {"create": False},
         "imageReflectionController": {"create": False},
     }
+
+
+def test_a_version_not_carried_comes_from_the_chart_repository(config_dir):
+    release = manifests.helm_release(settings_for(config_dir, chartVersion="2.17.2"))
+    assert (release.chart, release.repository, release.version) == ("flux2", CHART_REPOSITORY, "2.17.2")
+    assert release.as_dict()["repository"] == CHART_REPOSITORY
+    assert release.values == manifests.helm_release(settings_for(config_dir)).values
 
 
 def test_builders_are_deterministic(config_dir):
@@ -178,14 +186,10 @@ def _key_paths(value, prefix=()):
         yield prefix, value
 
 
-CHART_VALUES = SHARED / "chart" / "flux2.values.yaml"
-
-
-@pytest.mark.skipif(not CHART_VALUES.exists(), reason=f"{CHART_VALUES} not present: values not compared with the chart")
 def test_every_value_we_set_exists_in_the_chart_with_its_type():
-    chart = yaml.safe_load(CHART_VALUES.read_text())
+    values = chart.default_values(DEFAULT_CHART_VERSION)  # values.yaml of the carried chart
     for path, value in _key_paths(chart_values().as_helm_values()):
-        node = chart
+        node = values
         for i, key in enumerate(path):
             assert isinstance(node, dict), path
             if node == {} and i == len(path) - 1:  # a free-form map such as crds.annotations
@@ -196,21 +200,9 @@ def test_every_value_we_set_exists_in_the_chart_with_its_type():
             assert type(node) is type(value), f"{'.'.join(path)}: chart default {node!r}, we set {value!r}"
     # The fields of our model are the chart's own names.
     assert set(FluxChartValues.model_fields) and all(
-        (f.alias or n) in chart for n, f in FluxChartValues.model_fields.items()
+        (f.alias or n) in values for n, f in FluxChartValues.model_fields.items()
     )
 
 
-CHART_FILE = SHARED / "chart" / "flux2.Chart.yaml"
-
-
-@pytest.mark.skipif(not CHART_FILE.exists(), reason=f"{CHART_FILE} not present: pinned version not compared")
-def test_default_chart_version_is_the_reference_chart(config_dir):
-    assert yaml.safe_load(CHART_FILE.read_text())["version"] == settings_for(config_dir).chart_version
-
-
-@pytest.mark.skipif(not (SHARED / "crds").exists(), reason="shared/reference/flux/crds not present: vendored schemas not compared")
-@pytest.mark.parametrize("kind", sorted(CRD_SCHEMA_FILES))
-def test_vendored_schemas_equal_the_reference_crds(kind):
-    crd_file, schema_file = CRD_SCHEMA_FILES[kind]
-    vendored = json.loads((SCHEMA_DIR / schema_file).read_text())
-    assert vendored == crd_schema_from_file(SHARED / "crds" / crd_file)
+def test_default_chart_version_is_carried_and_known():
+    assert chart.is_carried(DEFAULT_CHART_VERSION) and DEFAULT_CHART_VERSION in chart.KNOWN_VERSIONS

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pulumi
 import pytest
 
 from cases import GHP, PAT, REFUSED, apply_files
-from conftest import TOKEN
+from conftest import ROOT, TOKEN
+from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
 from harness import HOST_KEYS, Run, make_key, run_program
 
@@ -131,12 +133,37 @@ def test_emitted_objects_validate_against_the_upstream_schemas(run):
 
 def test_release(run):
     release = run.one(RELEASE).inputs
-    assert release["name"] == "flux2" and release["chart"] == "flux2" and release["version"] == "2.18.3"
+    # The carried archive, relative to the project folder (the provider's working directory), so
+    # the state holds no machine-specific path; no repository, or Helm would download instead.
+    assert release["name"] == "flux2" and release["chart"] == "./charts/flux2-2.18.3.tgz" and release["version"] == "2.18.3"
+    archive = ROOT / release["chart"]
+    assert hashlib.sha256(archive.read_bytes()).hexdigest() == chart.CARRIED["2.18.3"].sha256
+    assert "repositoryOpts" not in release
+    assert "takeOwnership" not in release  # kept CRDs of our own release are re-adopted by Helm itself
     assert release["namespace"] == "flux-system"
-    assert release["repositoryOpts"] == {"repo": "https://fluxcd-community.github.io/helm-charts"}
-    assert release["takeOwnership"] is True
     assert release["values"]["imageAutomationController"] == {"create": False}
     assert release["values"]["crds"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+
+
+def test_a_version_not_carried_installs_from_the_chart_repository(config_dir):
+    release = run_program({"configDir": str(config_dir), "chartVersion": "2.17.2"}).one(RELEASE).inputs
+    assert (release["chart"], release["version"]) == ("flux2", "2.17.2")
+    assert release["repositoryOpts"] == {"repo": "https://fluxcd-community.github.io/helm-charts"}
+
+
+def test_an_altered_chart_archive_stops_the_run_before_anything_is_created(config_dir, tmp_path, monkeypatch):
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "flux2-2.18.3.tgz").write_bytes((ROOT / "charts" / "flux2-2.18.3.tgz").read_bytes() + b"\0")
+    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
+    chart.carried_archive.cache_clear()
+    run = Run()
+    try:
+        with pytest.raises(pulumi.RunError, match="(?s)charts/flux2-2.18.3.tgz:.*sha256 differs.*git checkout -- charts/flux2-2.18.3.tgz"):
+            run_program({"configDir": str(config_dir)}, run=run)
+    finally:
+        chart.carried_archive.cache_clear()
+    assert [r.type for r in run.registrations] == [COMPONENT]
 
 
 def test_flux_objects(run):
@@ -318,6 +345,10 @@ def test_rebootstrap_keeps_the_key_and_adopts_leftovers(config_dir):
         registration = run.one(kind)
         assert provider_urn(registration.provider) != cluster
         assert all(run.by_urn(dep).type in (KEY,) for dep in registration.dependencies)
+    # The Release needs no takeOwnership: Helm re-adopts CRDs kept from an install of the same
+    # release name and namespace, and taking ownership would silently adopt other installs' objects.
+    assert "takeOwnership" not in run.one(RELEASE).inputs
+    assert run.one(RELEASE).inputs["name"] == "flux2"
     # A cluster that kept the namespace of an earlier install is adopted only on request.
     assert run.one(K8S_PROVIDER).inputs["upsertExistingObjects"] == "false"
     adopting = run_program({"configDir": str(config_dir), "adoptExisting": "true"})

@@ -1,0 +1,185 @@
+"""The flux2 Helm chart: the versions we know, the archive we carry, and rendering it with real Helm.
+
+The project carries the chart it pins (charts/flux2-<version>.tgz, checked against a sha256 pinned
+here), so what the tests render and validate is byte for byte what `pulumi up` installs. Rendering
+uses Helm's own Go SDK (helm_python), as `helm template` would; hooks are kept and marked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Problem
+from .helm_values import CHART_REPOSITORY
+
+CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"  # charts/ of the project
+
+
+@dataclass(frozen=True)
+class KnownVersion:
+    flux: str
+    min_kubernetes: str  # what the chart's pre-install hook (`flux check --pre`) requires
+
+
+# Chart version -> Flux version -> minimum Kubernetes. Flux: `appVersion` of charts/flux2/Chart.yaml
+# at tag flux2-<chart> of fluxcd-community/helm-charts; Kubernetes: `kubernetesConstraints` of
+# cmd/flux/check.go at tag v<flux> of fluxcd/flux2.
+KNOWN_VERSIONS: dict[str, KnownVersion] = {
+    "2.17.0": KnownVersion("2.7.2", "1.32"),
+    "2.17.1": KnownVersion("2.7.2", "1.32"),
+    "2.17.2": KnownVersion("2.7.5", "1.32"),
+    "2.18.0": KnownVersion("2.8.1", "1.33"),
+    "2.18.1": KnownVersion("2.8.2", "1.33"),
+    "2.18.2": KnownVersion("2.8.3", "1.33"),
+    "2.18.3": KnownVersion("2.8.5", "1.33"),
+}
+
+
+@dataclass(frozen=True)
+class CarriedChart:
+    file: str  # in charts/
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return CHARTS_DIR / self.file
+
+    @property
+    def release_path(self) -> str:
+        """The chart as helm.v3.Release takes it: relative to the project folder, the Kubernetes
+        provider's working directory, so the state holds no machine-specific path."""
+        return f"./charts/{self.file}"
+
+
+# The archives in charts/: rendered and validated by the tests, installed by `pulumi up`.
+CARRIED: dict[str, CarriedChart] = {
+    "2.18.3": CarriedChart("flux2-2.18.3.tgz", "97dee84d14389a37b17d56e6a36632c30d30611ffd7ff0f6e0fb76e2f0d45108"),
+}
+# The chart whose CRDs validate the program's objects when chartVersion is not carried.
+NEWEST_CARRIED = max(CARRIED, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+class ChartError(ConfigError):
+    """The carried chart archive is missing or is not the one the tests verified."""
+
+    def __init__(self, file: str, message: str):
+        super().__init__([Problem(f"charts/{file}", message)])
+
+
+def is_carried(version: str) -> bool:
+    return version in CARRIED
+
+
+def schema_version(version: str) -> str:
+    """The carried chart whose CRDs validate objects for `version`: itself, or the newest carried."""
+    return version if is_carried(version) else NEWEST_CARRIED
+
+
+def describe(version: str) -> str:
+    """What a chart version installs and how far this project verified it, in one sentence."""
+    known = KNOWN_VERSIONS.get(version)
+    installs = (
+        f"flux2 chart {version} installs Flux {known.flux} (Kubernetes >= {known.min_kubernetes})"
+        if known
+        else f"flux2 chart {version} is not a version this project knows (Flux and minimum Kubernetes unknown)"
+    )
+    if is_carried(version):
+        return f"{installs}; installed from charts/{CARRIED[version].file} (sha256 verified), rendered and validated by the tests"
+    return (
+        f"{installs}; not verified by this project: downloaded from {CHART_REPOSITORY} by `pulumi up`, "
+        f"and the GitRepository and Kustomization are checked against the CRDs of chart {NEWEST_CARRIED} instead"
+    )
+
+
+def load_archive(path: Path, sha256: str) -> bytes:
+    """The archive's bytes, or ChartError when it is missing or its sha256 is not `sha256`."""
+    restore = f"restore it with `git checkout -- charts/{path.name}`"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ChartError(path.name, f"is missing: {restore}, or set chartVersion to a version that is not carried "
+                                    "to download it from the chart repository (not verified).") from None
+    except OSError as err:
+        raise ChartError(path.name, f"cannot be read ({err.strerror}): {restore}.") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ChartError(path.name, "is not the archive this project verified (its sha256 differs from the one "
+                                    f"pinned in flux_bootstrap/chart.py): {restore}. To carry a new chart, "
+                                    "update CARRIED there and run the tests.")
+    return data
+
+
+@lru_cache(maxsize=None)
+def carried_archive(version: str) -> bytes:
+    """The verified bytes of a carried chart version (KeyError when it is not carried)."""
+    chart = CARRIED[version]
+    return load_archive(chart.path, chart.sha256)
+
+
+@dataclass(frozen=True)
+class RenderedObject:
+    template: str  # e.g. flux2/templates/source-controller.yaml
+    hook: str | None  # the `helm.sh/hook` annotation (e.g. "pre-install"), None for a plain object
+    object: dict[str, Any]
+
+
+def _yaml_loader():
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+
+
+@lru_cache(maxsize=8)
+def _render(version: str, values_json: str, name: str, namespace: str) -> tuple[RenderedObject, ...]:
+    import helm_python
+    import yaml
+
+    with helm_python.Chart.load_archive(carried_archive(version)) as chart:
+        rendered = chart.render(json.loads(values_json), name=name, namespace=namespace, is_install=True)
+    objects = []
+    for template in sorted(rendered):
+        if not template.endswith((".yaml", ".yml")):
+            continue  # NOTES.txt
+        for document in yaml.load_all(rendered[template], Loader=_yaml_loader()):
+            if document:
+                hook = (document.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook")
+                objects.append(RenderedObject(template, hook, document))
+    return tuple(objects)
+
+
+def render(version: str, values: dict[str, Any], *, name: str, namespace: str) -> tuple[RenderedObject, ...]:
+    """Every object Helm renders from the carried chart `version` for release `name` in `namespace`,
+    hooks included, in a fixed order (template path, then document order). Cached: do not mutate."""
+    return _render(version, json.dumps(values, sort_keys=True), name, namespace)
+
+
+@lru_cache(maxsize=None)
+def _default_values(version: str) -> str:
+    import helm_python
+
+    with helm_python.Chart.load_archive(carried_archive(version)) as chart:
+        return json.dumps(chart.values)
+
+
+def default_values(version: str) -> dict[str, Any]:
+    """The chart's values.yaml."""
+    return json.loads(_default_values(version))
+
+
+def crd_schema(objects: tuple[RenderedObject, ...], kind: str, api_version: str) -> dict[str, Any]:
+    """The openAPIV3Schema that the rendered CRD of `kind` serves for `api_version` (KeyError if none)."""
+    group, _, served = api_version.rpartition("/")
+    for rendered in objects:
+        crd = rendered.object
+        if crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd["spec"]
+        if spec["group"] == group and spec["names"]["kind"] == kind:
+            for entry in spec["versions"]:
+                if entry["name"] == served and entry.get("served"):
+                    return entry["schema"]["openAPIV3Schema"]
+    raise KeyError(f"the chart serves no {kind} {api_version}")
