@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -129,6 +129,36 @@ def render(project_dir: Path, stack: str) -> int:
     return 0
 
 
+def audit_command(
+    checkout: Path,
+    path: str | None,
+    stack: str | None,
+    recipients: list[str],
+    stack_recipients: Callable[[str], list[str]] | None = None,
+) -> int:
+    """`audit`: exit 1 on any finding, 2 if it cannot run, 0 with a one-line summary.
+
+    `stack_recipients(stack)` is the hook for the stack's own age recipient (the `sopsAgeRecipient`
+    of its sops settings); it is used when no --recipient is given. Not wired yet.
+    """
+    from .audit import AuditError, audit, format_report  # detect-secrets only loads for this command
+
+    if stack and not path:
+        path = f"clusters/{stack}"
+    if stack and not recipients and stack_recipients is not None:
+        recipients = stack_recipients(stack)
+    try:
+        report = audit(checkout, path=path, recipients=recipients)
+    except AuditError as err:
+        print(f"audit: {err}", file=sys.stderr)
+        return 2
+    out, notes = format_report(report)
+    for note in notes:
+        print(note, file=sys.stderr)
+    print("\n".join(out))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flux_bootstrap", description=__doc__)
     parser.add_argument("--project-dir", type=Path, default=Path.cwd(), help="folder holding Pulumi.yaml (default: here)")
@@ -142,7 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     render_parser = commands.add_parser("render", help="print the objects and Helm release `pulumi up` would apply")
     render_parser.add_argument("--stack", required=True, help="stack name, as in Pulumi.<stack>.yaml")
+    audit_parser = commands.add_parser("audit", help="find plain-text secrets and SOPS problems in a manifests checkout")
+    audit_parser.add_argument("checkout", type=Path, help="local checkout of the manifests repository")
+    audit_parser.add_argument("--path", help="audit only this folder of the checkout (default: clusters/<stack> with --stack)")
+    audit_parser.add_argument("--stack", help="stack name: its folder clusters/<stack> unless --path is given")
+    audit_parser.add_argument(
+        "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "audit":
+        return audit_command(args.checkout, args.path, args.stack, args.recipient)
     project_dir = args.project_dir.resolve()
     if args.command == "check":
         return check(project_dir, args.stack, require_token=not args.no_token)
