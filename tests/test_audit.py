@@ -122,7 +122,7 @@ def test_sops_secret_for_the_stack_is_clean_and_its_ciphertext_is_not_a_secret(t
     })
     code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
     assert (code, err) == (0, "")
-    assert out.startswith("ok: 3 files under the checkout, 3 YAML documents, 1 Secrets, all SOPS-encrypted, 1 SOPS files;")
+    assert out.startswith("ok: 3 files under the checkout, 3 YAML documents, 1 Secrets (all SOPS-encrypted), 1 SOPS files;")
     assert f"checked for recipient {STACK}" in out and len(out.splitlines()) == 1
 
 
@@ -258,7 +258,7 @@ def test_clean_repository_exits_0_with_a_one_line_summary(tmp_path, capsys):
     code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
     assert (code, err) == (0, "")
     assert out == (
-        "ok: 3 files under the checkout, 2 YAML documents, 0 Secrets, all SOPS-encrypted, 0 SOPS files; "
+        "ok: 3 files under the checkout, 2 YAML documents, 0 Secrets (all SOPS-encrypted), 0 SOPS files; "
         f"no secret found by detect-secrets; SOPS files and .sops.yaml rules checked for recipient {STACK}\n"
     )
 
@@ -294,21 +294,29 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
     bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     bomb += [f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]" for i in range(1, 30)]
     bomb += ["kind: Secret", "apiVersion: v1", "data: {k: *a29}"]
-    write(tmp_path, {"bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n"})
+    deep_flow = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"  # libyaml's composer would crash on it
+    deep_block = "".join(" " * i + f"k{i}:\n" for i in range(1200)) + " " * 1200 + "x\n"
+    write(tmp_path, {"bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n", "deep.yaml": deep_flow, "deep2.yaml": deep_block})
     (tmp_path / "huge.yaml").write_bytes(b"a: b\n" * (1024 * 1024))
     (tmp_path / "blob.bin").write_bytes(b"\0\1\2" * 100)
     # In a fresh interpreter with a deadline, so an expanding alias would fail instead of hanging.
     result = subprocess.run(
         [sys.executable, "-m", "flux_bootstrap", "audit", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
-    assert result.returncode == 1  # the bomb is a Secret whose values, aliases of line 1, are plain text
-    assert result.stdout.splitlines()[0] == "bomb.yaml:1: plain-secret: Secret data value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
-    notes = sorted(result.stderr.splitlines())
-    assert notes == [
-        "note: blob.bin: binary file, not scanned",
-        "note: broken.yaml: not valid YAML at line 2: its Secrets and SOPS data could not be checked (still scanned for secrets)",
-        "note: huge.yaml: larger than 4 MiB, not read",
+    assert result.returncode == 1
+    assert [line.split(": ")[0:2] for line in result.stdout.splitlines()][:5] == [
+        ["bomb.yaml:1", "plain-secret"],  # the bomb is a Secret whose values, aliases of line 1, are plain text
+        ["bomb.yaml:1", "sops-config"],
+        ["broken.yaml:2", "invalid-yaml"],
+        ["deep.yaml:1", "invalid-yaml"],
+        ["deep2.yaml:1", "invalid-yaml"],
     ]
+    assert result.stdout.splitlines()[2:5] == [
+        "broken.yaml:2: invalid-yaml: not valid YAML: its Secrets and SOPS data could not be checked.",
+        "deep.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
+        "deep2.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
+    ]
+    assert sorted(result.stderr.splitlines()) == ["note: blob.bin: binary file, not scanned", "note: huge.yaml: larger than 4 MiB, not read"]
 
 
 def test_symlinks_are_not_followed(tmp_path):

@@ -7,7 +7,10 @@ Findings, each with file (relative to the checkout) and line, and never a secret
   (SOPS ciphertext and metadata are left out: they are random by design);
 - `undecryptable`: a SOPS file none of whose age recipients is the stack's recipient;
 - `sops-config`: no `.sops.yaml` for a Secret, no creation rule for it, or a rule that does not
-  encrypt for the stack's recipient.
+  encrypt for the stack's recipient;
+- `invalid-yaml`: a YAML/JSON file that cannot be parsed (or nests absurdly deep), so its Secrets
+  could not be checked.
+Files not read at all (binary, over 4 MiB, symbolic links) are listed as notes.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class AuditReport:
         parts = [
             f"{self.files} files under {where}",
             f"{self.yaml_documents} YAML documents",
-            f"{self.secrets} Secrets, all SOPS-encrypted",
+            f"{self.secrets} Secrets (all SOPS-encrypted)",
             f"{self.sops_files} SOPS files",
         ]
         if self.recipients:
@@ -72,7 +75,7 @@ class AuditReport:
             check = f"SOPS files and .sops.yaml rules checked for {recipient}"
         else:
             check = "recipient check NOT RUN (no age recipient: pass --recipient age1...)"
-        skipped = f"; {len(self.skipped)} files not audited (see notes)" if self.skipped else ""
+        skipped = f"; {len(self.skipped)} files not read (see notes)" if self.skipped else ""
         return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{skipped}"
 
 
@@ -194,7 +197,8 @@ def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], rep
     try:
         documents = Y.documents(text)
     except Y.YamlRefused as err:
-        report.skipped.append((rel, f"{err}: its Secrets and SOPS data could not be checked (still scanned for secrets)"))
+        # A finding, not a note: a Secret in it would go unchecked, and Flux cannot apply it either.
+        findings.append(Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked."))
         return findings, None
     first_secret = None
     is_sops = False

@@ -2,29 +2,57 @@
 
 libyaml composes an alias as a second reference to the same node, so composing is linear in the
 file size; only walking references again and again expands an alias bomb. Every walk here visits a
-node once, and the file size is bounded before parsing.
+node once, and the file size is bounded before parsing. Nesting is bounded before parsing too:
+libyaml's composer recurses in C (deep nesting crashes the interpreter) and slows down
+quadratically with depth.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 import yaml
 
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 1000  # a CRD's schema nests a few dozen levels
+# Each block level takes at least one character of indentation or of a "- " / "? " indicator.
+_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % MAX_DEPTH, re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str) -> bool:
+    if _DEEP_BLOCK.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0  # brackets inside quoted strings count too: only a deeper bound, never a crash
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+    return False
 
 
 class YamlRefused(Exception):
     """The file cannot be read as YAML; the message is ours, never the input."""
 
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
 
 def documents(text: str) -> list[yaml.Node]:
+    if _too_deep(text):
+        raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep, not parsed")
     try:
         return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise YamlRefused(f"not valid YAML{where}") from None
+        raise YamlRefused("not valid YAML", mark.line + 1 if mark else 1) from None
     except (yaml.YAMLError, RecursionError):
         raise YamlRefused("not valid YAML") from None
 
