@@ -335,3 +335,15 @@ def test_fixture_is_valid_sops_yaml():
     assert doc["sops"]["age"][0]["recipient"] == STACK
     assert doc["sops"]["age"][0]["enc"].startswith("-----BEGIN AGE ENCRYPTED FILE-----\n")
     assert doc["data"]["a"].startswith("ENC[AES256_GCM,data:") and doc["data"]["a"].endswith(",type:str]")
+
+
+def test_stack_recipient_hook_is_used_only_without_recipient_option(tmp_path, capsys):
+    from flux_bootstrap.cli import audit_command
+
+    write(tmp_path, {"clusters/dev/.sops.yaml": SOPS_CONFIG, "clusters/dev/s.yaml": sops_secret([STACK], data={"a": "YWJj"})})
+    asked = []
+    hook = lambda stack: asked.append(stack) or [OTHER]  # noqa: E731
+    assert audit_command(tmp_path, None, "dev", [], stack_recipients=hook) == 1
+    assert asked == ["dev"] and "undecryptable" in capsys.readouterr().out
+    assert audit_command(tmp_path, None, "dev", [STACK], stack_recipients=hook) == 0
+    assert asked == ["dev"] and f"checked for recipient {STACK}" in capsys.readouterr().out
