@@ -1,5 +1,5 @@
-"""Benchmark: median wall time of `check`, of a cold evaluation of the program under mocks, and
-of the test suite. Each run is a fresh interpreter, as a user or CI starts it.
+"""Benchmark: median wall time of `check`, of a cold evaluation of the program under mocks, of
+`audit` on a generated manifests repository of 2,000 files, and of the test suite. Each run is a fresh interpreter, as a user or CI starts it.
 
     .venv/bin/python bench/benchmark.py [--runs N]
 
@@ -9,6 +9,7 @@ Prints a Markdown table with the machine it ran on (quoted in the README).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import shutil
@@ -43,6 +44,94 @@ def make_project(folder: Path) -> Path:
     return config
 
 
+APP = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {team}
+  labels:
+    app.kubernetes.io/name: {name}
+    app.kubernetes.io/part-of: {team}
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}
+    spec:
+      containers:
+        - name: {name}
+          image: ghcr.io/example/{name}:1.{i}.0@sha256:{digest}
+          ports:
+            - containerPort: 8080
+          envFrom:
+            - configMapRef:
+                name: {name}-config
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+            limits: {{memory: 256Mi}}
+"""
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {team}
+spec:
+  selector:
+    app.kubernetes.io/name: {name}
+  ports:
+    - port: 80
+      targetPort: 8080
+"""
+CONFIG = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}-config
+  namespace: {team}
+data:
+  LOG_LEVEL: info
+  UPSTREAM_URL: http://{team}-gateway.{team}.svc.cluster.local:8080/{name}
+  FEATURE_FLAGS: "search,export,beta-{i}"
+"""
+
+
+def make_manifests(folder: Path, files: int = 2000) -> str:
+    """A manifests repository of `files` files: per app a Deployment, a Service, a ConfigMap and a
+    kustomization.yaml, one app in ten with a SOPS-encrypted Secret. Returns the age recipient."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from sops_fixtures import new_identity, random_text, sops_secret
+
+    _, recipient = new_identity()
+    (folder / ".sops.yaml").write_text(
+        f"creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: {recipient}\n"
+    )
+    written, i = 1, 0
+    while written < files:
+        team = f"team-{i % 25}"
+        name = f"service-{i}"
+        app = folder / "clusters" / "dev" / team / name
+        app.mkdir(parents=True)
+        values = {"name": name, "team": team, "i": i, "digest": hashlib.sha256(name.encode()).hexdigest()}
+        docs = {"deployment.yaml": APP, "service.yaml": SERVICE, "configmap.yaml": CONFIG}
+        resources = list(docs)
+        if i % 10 == 0:
+            resources.append("secret.sops.yaml")
+        docs["kustomization.yaml"] = "resources:\n" + "".join(f"  - {r}\n" for r in resources)
+        for file_name, template in docs.items():
+            if written < files:
+                (app / file_name).write_text(template.format(**values))
+                written += 1
+        if i % 10 == 0 and written < files:
+            secret = sops_secret([recipient], string_data={"DATABASE_PASSWORD": random_text(), "API_TOKEN": random_text(40)}, name=name)
+            (app / "secret.sops.yaml").write_text(secret)
+            written += 1
+        i += 1
+    return recipient
+
+
 def median_seconds(command: list[str], runs: int, **kwargs) -> float:
     times = []
     for _ in range(runs):
@@ -75,6 +164,13 @@ def main() -> None:
         )
         program = COLD_PROGRAM.format(root=str(ROOT), tests=str(ROOT / "tests"), config=str(config))
         cold = median_seconds([PYTHON, "-c", program], max(3, args.runs // 3), env=env)
+        repo = project / "manifests"
+        repo.mkdir()
+        recipient = make_manifests(repo)
+        assert sum(1 for p in repo.rglob("*") if p.is_file()) == 2000
+        audit = median_seconds(
+            [PYTHON, "-m", "flux_bootstrap", "audit", str(repo), "--recipient", recipient], max(3, args.runs // 3), env=env
+        )  # check=True: the generated repository audits clean (exit 0), so every check ran
     suite_runs = max(3, args.runs // 3)
     suite = median_seconds([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], suite_runs, cwd=ROOT)
     print(f"Machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}, {platform.system()}")
@@ -83,6 +179,7 @@ def main() -> None:
     print("| --- | --- | --- |")
     print(f"| `check --stack dev` (fresh interpreter) | {check:.3f} s | {args.runs} |")
     print(f"| cold evaluation of the program under mocks (imports included) | {cold:.3f} s | {max(3, args.runs // 3)} |")
+    print(f"| `audit` of a repository of 2,000 manifest files (fresh interpreter) | {audit:.2f} s | {max(3, args.runs // 3)} |")
     print(f"| whole test suite (`pytest`) | {suite:.2f} s | {suite_runs} |")
 
 

@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -207,6 +207,35 @@ def _sops_line(settings: Settings) -> str:
     return f"# SOPS: Flux decrypts with the age key in Secret {sops.SECRET_NAME} ({settings.sops.mode}); {recipient}.\n"
 
 
+def _stack_recipients(settings: Settings) -> list[str]:
+    """The stack's age recipient when it is known offline; otherwise say how to pass it."""
+    if settings.sops.recipient:
+        return [settings.sops.recipient]
+    if settings.sops.enabled:
+        print(
+            f"note: the SOPS recipient of stack {settings.stack} is not known offline ({settings.sops.mode}); "
+            f"pass it: --recipient \"$(pulumi stack output -s {settings.stack} sopsAgeRecipient)\"",
+            file=sys.stderr,
+        )
+    return []
+
+
+def audit_command(checkout: Path, path: str | None, recipients: list[str]) -> int:
+    """`audit`: exit 1 on any finding, 2 if it cannot run, 0 with a one-line summary."""
+    from .audit import AuditError, audit, format_report  # detect-secrets only loads for this command
+
+    try:
+        report = audit(checkout, path=path, recipients=recipients)
+    except AuditError as err:
+        print(f"audit: {err}", file=sys.stderr)
+        return 2
+    out, notes = format_report(report)
+    for note in notes:
+        print(note, file=sys.stderr)
+    print("\n".join(out))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flux_bootstrap", description=__doc__)
     parser.add_argument(
@@ -225,8 +254,29 @@ def main(argv: list[str] | None = None) -> int:
     render_parser.add_argument(
         "--chart", action="store_true", help="also print every object the Helm chart installs (carried chart versions)"
     )
+    audit_parser = commands.add_parser("audit", help="find plain-text secrets and SOPS problems in a manifests checkout")
+    audit_parser.add_argument("checkout", type=Path, help="local checkout of the manifests repository")
+    audit_parser.add_argument("--path", help="audit only this folder of the checkout (default: clusters/<stack> with --stack)")
+    audit_parser.add_argument(
+        "--stack", type=_stack, help="stack: its Kustomization path (unless --path) and its SOPS recipient (unless --recipient)"
+    )
+    audit_parser.add_argument(
+        "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
+    )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
+    if args.command == "audit":
+        if args.stack is None:
+            return audit_command(args.checkout, args.path, args.recipient)
+        try:
+            settings, _ = load(project_dir, args.stack, require_token=False)
+        except ConfigError as err:
+            print(err, file=sys.stderr)
+            return 2
+        # The stack's own folder and, when it can be known offline, its SOPS recipient.
+        return audit_command(
+            args.checkout, args.path or settings.path or None, args.recipient or _stack_recipients(settings)
+        )
     if args.command == "check":
         return check(project_dir, args.stack, require_token=not args.no_token)
     return render(project_dir, args.stack, with_chart=args.chart)

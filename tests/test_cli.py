@@ -335,3 +335,34 @@ def test_hostile_stack_files_are_refused(project, capsys, text, fragment):
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert code == 1 and out == ""
     assert "Pulumi.dev.yaml" in err and fragment in err
+
+
+def test_audit_with_a_stack_uses_its_path_and_its_recipient_known_offline(project, capsys, tmp_path):
+    from pyrage import x25519
+
+    from sops_fixtures import sops_secret
+
+    identity, other = x25519.Identity.generate(), x25519.Identity.generate()
+    (project / "config" / "age.agekey").write_text(f"{identity}\n")
+    stack_file(project, {"sops": "provided", "path": "envs/dev"})
+    checkout = tmp_path / "manifests"
+    (checkout / "envs" / "dev").mkdir(parents=True)
+    (checkout / "clusters" / "dev").mkdir(parents=True)
+    (checkout / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: .*\\.yaml$\n    age: {identity.to_public()}\n")
+    (checkout / "envs" / "dev" / "s.yaml").write_text(sops_secret([str(other.to_public())], data={"a": "YWJj"}))
+    (checkout / "clusters" / "dev" / "plain.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata: {a: YWJj}\n")
+    code, out, _ = run_cli(project, "audit", str(checkout), "--stack", "dev", capsys=capsys)
+    # Only the stack's path (envs/dev, not clusters/dev) and the stack's own recipient.
+    assert code == 1 and out.startswith("envs/dev/s.yaml:") and "undecryptable" in out
+    assert "clusters/dev" not in out
+    (checkout / "envs" / "dev" / "s.yaml").write_text(sops_secret([str(identity.to_public())], data={"a": "YWJj"}))
+    code, out, _ = run_cli(project, "audit", str(checkout), "--stack", "dev", capsys=capsys)
+    assert code == 0 and f"checked for recipient {identity.to_public()}" in out
+
+
+def test_audit_says_how_to_pass_a_recipient_not_known_offline(project, capsys, tmp_path):
+    stack_file(project, {"sops": "generate"})
+    (tmp_path / "clusters" / "dev").mkdir(parents=True)
+    code, _, err = run_cli(project, "audit", str(tmp_path), "--stack", "dev", capsys=capsys)
+    assert code == 0
+    assert 'pass it: --recipient "$(pulumi stack output -s dev sopsAgeRecipient)"' in err

@@ -1,0 +1,289 @@
+"""Offline audit of a local checkout of the manifests repository (or of one stack's folder in it).
+
+Findings, each with file (relative to the checkout) and line, and never a secret value:
+- `plain-secret`: a value under a Kubernetes Secret's data/stringData that is not SOPS-encrypted
+  (a Secret counts as encrypted only if every value there is `ENC[...]`);
+- `secret-in-file`: a private key, token or password found by detect-secrets in any text file
+  (SOPS ciphertext and metadata are left out: they are random by design);
+- `undecryptable`: a SOPS file none of whose age recipients is the stack's recipient;
+- `sops-config`: no `.sops.yaml` for a Secret, no creation rule for it, or a rule that does not
+  encrypt for the stack's recipient;
+- `invalid-yaml`: a YAML/JSON file that cannot be parsed (or nests absurdly deep), so its Secrets
+  could not be checked.
+Files not read at all (binary, over 4 MiB, symbolic links) are listed as notes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from . import sops as S
+from . import yaml_nodes as Y
+from .scanner import scan_texts
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a generated CRD bundle fits; a hostile blob is refused unread
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+SOPS_CONFIG = ".sops.yaml"
+_AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
+
+
+class AuditError(Exception):
+    """The audit cannot start (bad checkout, path or recipient); the message says how to fix it."""
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.kind}: {self.message}"
+
+
+@dataclass
+class AuditReport:
+    scope: str  # "." or the folder audited, relative to the checkout
+    recipients: tuple[str, ...]  # empty: the recipient checks were not run
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0  # text files scanned for secrets
+    yaml_documents: int = 0
+    secrets: int = 0  # Kubernetes Secret documents
+    sops_files: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not audited)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def summary(self) -> str:
+        where = "the checkout" if self.scope == "." else self.scope
+        parts = [
+            f"{self.files} files under {where}",
+            f"{self.yaml_documents} YAML documents",
+            f"{self.secrets} Secrets (all SOPS-encrypted)",
+            f"{self.sops_files} SOPS files",
+        ]
+        if self.recipients:
+            recipient = "recipient " + ", ".join(self.recipients)
+            check = f"SOPS files and .sops.yaml rules checked for {recipient}"
+        else:
+            check = "recipient check NOT RUN (no age recipient: pass --recipient age1...)"
+        skipped = f"; {len(self.skipped)} files not read (see notes)" if self.skipped else ""
+        return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{skipped}"
+
+
+def _scope(root: Path, path: str | None) -> tuple[str, Path]:
+    if not root.is_dir():
+        raise AuditError("the checkout folder does not exist or is not a folder.")
+    if not path:
+        return ".", root
+    posix = PurePosixPath(path.strip())
+    parts = [p for p in posix.parts if p not in (".", "")]
+    if posix.is_absolute() or ".." in parts or not parts:
+        raise AuditError("--path must be a folder relative to the checkout, without '..' (e.g. clusters/dev).")
+    scope = "/".join(parts)
+    folder = root.joinpath(*parts)
+    if not folder.is_dir() or not folder.resolve().is_relative_to(root.resolve()):
+        raise AuditError(f"--path {scope} is not a folder of the checkout.")
+    return scope, folder
+
+
+def _recipients(recipients: list[str] | None) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(r.strip() for r in recipients or () if r.strip()))
+    for recipient in cleaned:
+        if not _AGE_RECIPIENT.match(recipient):
+            # Never echoed: a pasted identity (AGE-SECRET-KEY-1...) would land in the terminal.
+            raise AuditError("--recipient must be an age public key (age1 followed by 58 characters).")
+    return cleaned
+
+
+def _read(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, why it is skipped)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None, "cannot be read"
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, not read"
+    if b"\0" in data:
+        return None, "binary file, not scanned"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text, not scanned"
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _walk(folder: Path, root: Path, report: AuditReport) -> list[tuple[str, Path]]:
+    files = []
+    for current, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(os.path.join(current, d)))
+        for name in sorted(names):
+            full = Path(current, name)
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink():
+                report.skipped.append((rel, "symbolic link, not followed"))
+            elif full.is_file():
+                files.append((rel, full))
+    return files
+
+
+class _SopsConfigs:
+    """The `.sops.yaml` SOPS uses for a file when run from the file's folder: the nearest one
+    upwards (SOPS looks from its working directory up), here bounded by the checkout."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.cache: dict[Path, tuple[Path, S.SopsConfig] | None] = {}
+
+    def find(self, folder: Path) -> tuple[Path, S.SopsConfig] | None:
+        if folder in self.cache:
+            return self.cache[folder]
+        candidate = folder / SOPS_CONFIG
+        if candidate.is_file() and not candidate.is_symlink():
+            text, _ = _read(candidate)
+            config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
+            # Without creation_rules SOPS treats the file as absent, and does not look further up.
+            found = (candidate, config) if config.rules is not None else None
+        elif folder == self.root:
+            found = None
+        else:
+            found = self.find(folder.parent)
+        self.cache[folder] = found
+        return found
+
+
+def _check_rules(rel: str, line: int, full: Path, root: Path, configs: _SopsConfigs, recipients: set[str]) -> list[Finding]:
+    found = configs.find(full.parent)
+    if found is None:
+        folders = [p for p in [full.parent, *full.parent.parents] if p.is_relative_to(root)]
+        hint = " (SOPS ignores .sops.yml: rename it)" if any((p / ".sops.yml").exists() for p in folders) else ""
+        return [Finding(rel, line, "sops-config", f"no .sops.yaml with creation_rules in this folder or above it{hint}: "
+                                                  "`sops --encrypt` has no rule for this Secret; add one for the stack's age recipient.")]
+    config_path, config = found
+    config_rel = config_path.relative_to(root).as_posix()
+    if config.problem:
+        return [Finding(config_rel, config.problem_line, "sops-config", f"{config.problem}.")]
+    target = full.relative_to(config_path.parent).as_posix()
+    rule = config.rule_for(target)
+    if rule is None:
+        return [Finding(rel, line, "sops-config", f"no creation rule of {config_rel} has a path_regex matching {target}: "
+                                                  "`sops --encrypt` refuses this file; add or widen a rule.")]
+    if rule.pattern is None:
+        return [Finding(config_rel, rule.line, "sops-config", f"creation rule {rule.index}: path_regex is not a valid regular expression.")]
+    if recipients and not rule.key_groups.decryptable_by(recipients):
+        has = ", ".join(rule.key_groups.recipients) or "no age recipient"
+        return [Finding(rel, line, "sops-config", f"creation rule {rule.index} of {config_rel} (line {rule.line}) encrypts for {has}, "
+                                                  "not for the stack's recipient: the cluster could not decrypt what it encrypts.")]
+    return []
+
+
+def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None]:
+    """Findings of one YAML/JSON file, masking its SOPS metadata and ciphertext in `lines`;
+    also the line of its first Secret (None if it has none)."""
+    findings: list[Finding] = []
+    try:
+        documents = Y.documents(text)
+    except Y.YamlRefused as err:
+        # A finding, not a note: a Secret in it would go unchecked, and Flux cannot apply it either.
+        findings.append(Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked."))
+        return findings, None
+    first_secret = None
+    is_sops = False
+    for document in documents:
+        if not isinstance(document, yaml.MappingNode):
+            continue
+        report.yaml_documents += 1
+        meta = S.metadata(document)
+        if meta is not None:
+            is_sops = True
+            for number in range(meta.line, min(meta.last_line, len(lines)) + 1):
+                lines[number - 1] = ""
+            if recipients and not meta.key_groups.decryptable_by(recipients):
+                has = ", ".join(meta.key_groups.recipients) or "no age recipient"
+                findings.append(Finding(rel, meta.line, "undecryptable", f"SOPS-encrypted for {has}; none is the stack's recipient, "
+                                                                          "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
+        if Y.text(Y.value(document, "kind")) != "Secret" or Y.text(Y.value(document, "apiVersion")) not in ("v1", None):
+            continue
+        report.secrets += 1
+        if first_secret is None:
+            first_secret = Y.line(document)
+        for key in ("data", "stringData"):
+            pair = Y.get(document, key)
+            if pair is None:
+                continue
+            for leaf in Y.leaves(pair[1]):
+                if S.is_encrypted_value(leaf):
+                    continue
+                if meta is None:
+                    message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
+                else:
+                    message = (f"Secret {key} value in plain text although the file is SOPS-encrypted: its rules "
+                               "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
+                findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
+    if is_sops:
+        report.sops_files += 1
+        for index, line in enumerate(lines):
+            if "ENC[" in line:
+                lines[index] = S.ENC_ANYWHERE.sub("", line)
+    return findings, first_secret
+
+
+def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None) -> AuditReport:
+    """Audit the checkout at `root`, limited to the folder `path` (relative) if given.
+
+    `recipients`: the stack's age recipients (`age1...`); without any, the recipient checks are
+    not run and the report says so. Raises AuditError for a bad checkout, path or recipient.
+    """
+    root = Path(root).resolve()
+    scope, folder = _scope(root, path)
+    wanted = _recipients(recipients)
+    report = AuditReport(scope=scope, recipients=wanted)
+    configs = _SopsConfigs(root)
+    texts: dict[str, list[str]] = {}
+    findings: list[Finding] = []
+    for rel, full in _walk(folder, root, report):
+        text, why = _read(full)
+        if text is None:
+            report.skipped.append((rel, why or "not read"))
+            continue
+        lines = _lines(text)
+        if full.suffix.lower() in YAML_SUFFIXES:
+            found, first_secret = _audit_yaml(rel, text, lines, set(wanted), report)
+            findings.extend(found)
+            if first_secret is not None:
+                findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
+        texts[rel] = lines
+        report.files += 1
+    reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
+    for rel, hits in scan_texts(texts).items():
+        for hit in hits:
+            if (rel, hit.line) not in reported:
+                findings.append(Finding(rel, hit.line, "secret-in-file", f"{hit.type} (value not shown): remove it and rotate it."))
+    report.findings = sorted(set(findings))
+    return report
+
+
+def format_report(report: AuditReport) -> tuple[list[str], list[str]]:
+    """(stdout lines, stderr notes): the findings and a count, or the one-line summary."""
+    notes = [f"note: {file}: {why}" for file, why in report.skipped]
+    if report.ok:
+        return [report.summary()], notes
+    out = [str(finding) for finding in report.findings]
+    files = len({f.file for f in report.findings})
+    count = len(report.findings)
+    tail = "" if report.recipients else "; recipient check NOT RUN (no age recipient: pass --recipient age1...)"
+    out.append(f"audit: {count} finding{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}{tail}")
+    return out, notes

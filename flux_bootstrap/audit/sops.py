@@ -1,0 +1,163 @@
+"""The SOPS file format and `.sops.yaml` creation rules, as SOPS 3 reads them (getsops/sops:
+stores/stores.go, sops.go, config/config.go).
+
+- An encrypted YAML/JSON document carries a top-level `sops` mapping (`mac`, `lastmodified`,
+  `version`, and key sources such as `age: [{recipient, enc}]`); SOPS writes it into every
+  document of a multi-document file. With several `key_groups`, the data key is split with
+  Shamir and `shamir_threshold` groups (all of them when unset) must be decrypted.
+- An encrypted value is `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`; SOPS leaves empty
+  strings as they are.
+- Creation rules: the first rule whose `path_regex` (Go regexp, unanchored search; an empty one
+  matches everything) matches the file's path relative to the folder of `.sops.yaml`; `age` is a
+  comma-separated string or a list; with `key_groups`, the groups' keys are used instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from . import yaml_nodes as Y
+
+ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
+ENC_ANYWHERE = re.compile(r"ENC\[AES256_GCM,data:[^\]\s]*\]")
+_OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
+
+
+@dataclass(frozen=True)
+class KeyGroups:
+    """Age recipients of each key group, and how many groups must be decrypted."""
+
+    groups: tuple[tuple[str, ...], ...]
+    threshold: int
+
+    @property
+    def recipients(self) -> list[str]:
+        return sorted({r for group in self.groups for r in group})
+
+    def decryptable_by(self, recipients: set[str]) -> bool:
+        if not self.groups:
+            return False
+        usable = sum(1 for group in self.groups if recipients.intersection(group))
+        if len(self.groups) == 1:
+            return usable == 1
+        return usable >= self.threshold
+
+
+def _threshold(node: yaml.Node | None, groups: int) -> int:
+    raw = Y.text(node)
+    try:
+        value = int(raw) if raw is not None else 0
+    except ValueError:
+        value = 0
+    return value if value > 0 else groups
+
+
+def _age_of_metadata(node: yaml.Node | None) -> tuple[str, ...]:
+    recipients = []
+    for entry in Y.items(node):
+        recipient = Y.text(Y.value(entry, "recipient"))
+        if recipient:
+            recipients.append(recipient.strip())
+    return tuple(recipients)
+
+
+@dataclass(frozen=True)
+class SopsMetadata:
+    key_groups: KeyGroups
+    line: int  # line of the `sops:` key
+    last_line: int  # last line of the metadata block
+
+
+def metadata(document: yaml.Node) -> SopsMetadata | None:
+    """The SOPS metadata of a document, or None if it carries none (a `sops` mapping with `mac`
+    and `lastmodified`, which SOPS requires to decrypt)."""
+    pair = Y.get(document, "sops")
+    if pair is None or not isinstance(pair[1], yaml.MappingNode):
+        return None
+    key_node, meta = pair
+    if Y.value(meta, "mac") is None or Y.value(meta, "lastmodified") is None:
+        return None
+    group_nodes = Y.items(Y.value(meta, "key_groups"))
+    if group_nodes:
+        groups = tuple(_age_of_metadata(Y.value(group, "age")) for group in group_nodes)
+    else:
+        groups = (_age_of_metadata(Y.value(meta, "age")),)
+    threshold = _threshold(Y.value(meta, "shamir_threshold"), len(groups))
+    return SopsMetadata(KeyGroups(groups, threshold), Y.line(key_node), Y.last_line(pair[1]))
+
+
+def is_encrypted_value(node: yaml.Node) -> bool:
+    """Whether a value is as SOPS leaves it: encrypted, or an empty string / null."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    if node.tag == "tag:yaml.org,2002:null" or node.value == "":
+        return True
+    return ENC_VALUE.match(node.value) is not None
+
+
+# --- .sops.yaml ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreationRule:
+    index: int  # 1-based position in creation_rules
+    line: int
+    path_regex: str
+    pattern: re.Pattern | None  # None: not a valid regular expression
+    key_groups: KeyGroups
+
+
+@dataclass(frozen=True)
+class SopsConfig:
+    rules: tuple[CreationRule, ...] | None  # None: no creation_rules, SOPS ignores the file
+    problem: str | None = None  # why the file cannot be used, in our words
+    problem_line: int = 1
+
+    def rule_for(self, relative_path: str) -> CreationRule | None:
+        for rule in self.rules or ():
+            # SOPS stops on a regex it cannot compile (pattern None): the caller reports it.
+            if not rule.path_regex or rule.pattern is None or rule.pattern.search(relative_path):
+                return rule
+        return None
+
+
+def _age_of_rule(node: yaml.Node | None) -> tuple[str, ...]:
+    if isinstance(node, yaml.ScalarNode):
+        return tuple(part.strip() for part in node.value.split(",") if part.strip())
+    return tuple(item.strip() for item in Y.strings(node) if item.strip())
+
+
+def parse_config(text: str) -> SopsConfig:
+    try:
+        docs = Y.documents(text)
+    except Y.YamlRefused as err:
+        return SopsConfig(rules=(), problem=f"{err}; SOPS cannot use it")
+    root = docs[0] if docs else None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        return SopsConfig(rules=(), problem="is not a YAML mapping; SOPS cannot use it")
+    rules_node = Y.value(root, "creation_rules")
+    if rules_node is None or (isinstance(rules_node, yaml.ScalarNode) and rules_node.tag.endswith("null")):
+        return SopsConfig(rules=None)
+    if not isinstance(rules_node, yaml.SequenceNode):
+        return SopsConfig(rules=(), problem="creation_rules is not a list; SOPS cannot use it", problem_line=Y.line(rules_node))
+    rules = []
+    for index, node in enumerate(rules_node.value, start=1):
+        path_regex = Y.text(Y.value(node, "path_regex")) or ""
+        try:
+            pattern = re.compile(path_regex)
+        except re.error:
+            pattern = None
+        group_nodes = Y.items(Y.value(node, "key_groups"))
+        if group_nodes:
+            groups = tuple(
+                tuple(r.strip() for g in Y.strings(Y.value(group, "age")) for r in g.split(",") if r.strip())
+                for group in group_nodes
+            )
+        else:
+            groups = (_age_of_rule(Y.value(node, "age")),)
+        threshold = _threshold(Y.value(node, "shamir_threshold"), len(groups))
+        rules.append(CreationRule(index, Y.line(node), path_regex, pattern, KeyGroups(groups, threshold)))
+    return SopsConfig(rules=tuple(rules))

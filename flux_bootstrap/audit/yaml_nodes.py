@@ -1,0 +1,116 @@
+"""Safe reading of repository YAML as nodes (with lines), never as expanded Python data.
+
+libyaml composes an alias as a second reference to the same node, so composing is linear in the
+file size; only walking references again and again expands an alias bomb. Every walk here visits a
+node once, and the file size is bounded before parsing. Nesting is bounded before parsing too:
+libyaml's composer recurses in C (deep nesting crashes the interpreter) and slows down
+quadratically with depth.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import yaml
+
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 1000  # a CRD's schema nests a few dozen levels
+# Each block level takes at least one character of indentation or of a "- " / "? " indicator.
+_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % MAX_DEPTH, re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str) -> bool:
+    if _DEEP_BLOCK.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0  # brackets inside quoted strings count too: only a deeper bound, never a crash
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+class YamlRefused(Exception):
+    """The file cannot be read as YAML; the message is ours, never the input."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
+def documents(text: str) -> list[yaml.Node]:
+    if _too_deep(text):
+        raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep, not parsed")
+    try:
+        return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise YamlRefused("not valid YAML", mark.line + 1 if mark else 1) from None
+    except (yaml.YAMLError, RecursionError):
+        raise YamlRefused("not valid YAML") from None
+
+
+def get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """(key node, value node) of `key` in a mapping node; the last one wins, as in PyYAML."""
+    found = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                found = (key_node, value_node)
+    return found
+
+
+def value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    pair = get(node, key)
+    return pair[1] if pair else None
+
+
+def text(node: yaml.Node | None) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def last_line(node: yaml.Node) -> int:
+    """1-based last line a node spans (a block ends where the next token starts)."""
+    end = node.end_mark
+    return end.line if end.column == 0 else end.line + 1
+
+
+def leaves(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Every scalar value under a node (mapping keys excluded), each node once."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            yield current
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for _, v in reversed(current.value))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+
+
+def strings(node: yaml.Node | None) -> list[str]:
+    """A scalar or a sequence of scalars, as a list of strings."""
+    if isinstance(node, yaml.ScalarNode):
+        return [node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return [item.value for item in node.value if isinstance(item, yaml.ScalarNode)]
+    return []
+
+
+def items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []

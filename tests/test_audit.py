@@ -1,0 +1,337 @@
+"""The offline audit of a manifests checkout: small repositories of each kind, built at test time
+(tokens and keys are generated here, never committed), SOPS files in SOPS's real format."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from flux_bootstrap.audit import AuditError, audit
+from flux_bootstrap.audit.sops import KeyGroups, parse_config
+from flux_bootstrap.cli import main
+from sops_fixtures import new_identity, random_text, sops_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+_, STACK = new_identity()
+_, OTHER = new_identity()
+SOPS_CONFIG = f"creation_rules:\n  - path_regex: .*\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: {STACK}\n"
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def plain_secret(field: str, values: dict[str, str]) -> str:
+    body = "".join(f"  {k}: {v}\n" for k, v in values.items())
+    return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n{field}:\n{body}"
+
+
+def github_token() -> str:
+    return "ghp_" + random_text(36)
+
+
+def pem_private_key() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["audit", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def kinds(report) -> list[tuple[str, int, str]]:
+    return [(f.file, f.line, f.kind) for f in report.findings]
+
+
+# --- Kubernetes Secrets ----------------------------------------------------------------------
+
+
+def test_plain_secret_data_is_reported_by_line_without_its_value(tmp_path, capsys):
+    password = random_text()
+    encoded = base64.b64encode(password.encode()).decode()
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "clusters/dev/secret.yaml": plain_secret("data", {"password": encoded})})
+    code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
+    assert code == 1
+    assert "clusters/dev/secret.yaml:6: plain-secret: Secret data value in plain text" in out
+    assert password not in out + err and encoded not in out + err
+
+
+def test_plain_secret_string_data_is_reported(tmp_path):
+    password = random_text()
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": plain_secret("stringData", {"password": password, "user": "admin"})})
+    report = audit(tmp_path, recipients=[STACK])
+    assert ("s.yaml", 6, "plain-secret") in kinds(report)
+    assert ("s.yaml", 7, "plain-secret") in kinds(report)
+    assert all(password not in str(f) for f in report.findings)
+
+
+def test_partially_encrypted_secret_reports_the_plain_values(tmp_path):
+    token = random_text()
+    text = sops_secret([STACK], data={"a": "YWJj"}, string_data={"token": token}, encrypt=("data",))
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": text})
+    report = audit(tmp_path, recipients=[STACK])
+    plain = [f for f in report.findings if f.kind == "plain-secret"]
+    assert [f.line for f in plain] == [text.splitlines().index(f"    token: {token}") + 1]
+    assert "although the file is SOPS-encrypted" in plain[0].message
+    assert token not in "\n".join(map(str, report.findings))
+
+
+def test_sops_secret_for_another_recipient_cannot_be_decrypted(tmp_path, capsys):
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": sops_secret([OTHER], data={"a": "YWJj"})})
+    code, out, _ = run(capsys, str(tmp_path), "--recipient", STACK)
+    assert code == 1
+    lines = [line for line in out.splitlines() if ": undecryptable: " in line]
+    assert len(lines) == 1 and lines[0].startswith("s.yaml:9: undecryptable: ") and OTHER in lines[0]
+
+
+def test_sops_secret_for_the_stack_is_clean_and_its_ciphertext_is_not_a_secret(tmp_path, capsys):
+    write(tmp_path, {
+        ".sops.yaml": SOPS_CONFIG,
+        "clusters/dev/app.yaml": DEPLOYMENT,
+        "clusters/dev/secret.yaml": sops_secret([OTHER, STACK], data={"password": "YWJj"}, string_data={"token": random_text(40)}),
+    })
+    code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
+    assert (code, err) == (0, "")
+    assert out.startswith("ok: 3 files under the checkout, 3 YAML documents, 1 Secrets (all SOPS-encrypted), 1 SOPS files;")
+    assert f"checked for recipient {STACK}" in out and len(out.splitlines()) == 1
+
+
+def test_sops_json_file_is_clean_and_checked(tmp_path):
+    # JSON quotes every value: unmasked, detect-secrets would flag the ciphertext and the age stanza.
+    document = yaml.safe_load(sops_secret([STACK], data={"password": "aHVudGVyMg=="}, string_data={"api_token": random_text(30)}))
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG.replace(r".*\.yaml$", r".*\.json$"), "s.json": json.dumps(document, indent=4)})
+    report = audit(tmp_path, recipients=[STACK])
+    assert report.ok and (report.secrets, report.sops_files) == (1, 1)
+    assert kinds(audit(tmp_path, recipients=[OTHER])) == [("s.json", 1, "sops-config"), ("s.json", 15, "undecryptable")]
+
+
+def test_shamir_key_groups_need_the_threshold():
+    groups = KeyGroups(((STACK,), (OTHER,)), threshold=2)
+    assert not groups.decryptable_by({STACK})
+    assert KeyGroups(((STACK,), (OTHER,)), threshold=1).decryptable_by({STACK})
+    assert KeyGroups(((OTHER, STACK),), threshold=1).decryptable_by({STACK})
+    assert not KeyGroups(((),), threshold=1).decryptable_by({STACK})
+
+
+def test_sops_file_with_two_key_groups_needs_both(tmp_path):
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": sops_secret([[STACK], [OTHER]], data={"a": "YWJj"})})
+    assert [f.kind for f in audit(tmp_path, recipients=[STACK]).findings] == ["undecryptable"]
+    write(tmp_path, {"s.yaml": sops_secret([[STACK], [OTHER]], data={"a": "YWJj"}, threshold=1)})
+    assert audit(tmp_path, recipients=[STACK]).ok
+
+
+def test_multi_document_file_checks_each_secret(tmp_path):
+    encrypted = sops_secret([STACK], data={"a": "YWJj"})
+    plain = plain_secret("data", {"b": "ZGVm"})
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": encrypted + "---\n" + plain})
+    report = audit(tmp_path, recipients=[STACK])
+    assert [f.kind for f in report.findings] == ["plain-secret"]
+    assert report.findings[0].line == len(encrypted.splitlines()) + 1 + 6
+    assert (report.secrets, report.sops_files) == (2, 1)
+
+
+# --- secrets in any file ---------------------------------------------------------------------
+
+
+def test_private_key_in_a_configmap_is_found_and_not_printed(tmp_path, capsys):
+    pem = pem_private_key()
+    body = "".join(f"    {line}\n" for line in pem.splitlines())
+    write(tmp_path, {"cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tls\ndata:\n  key.pem: |\n{body}"})
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 1
+    assert "cm.yaml:7: secret-in-file: Private Key (value not shown)" in out
+    assert pem.splitlines()[1] not in out + err
+
+
+def test_github_token_in_a_values_file(tmp_path, capsys):
+    token = github_token()
+    write(tmp_path, {"apps/values.yaml": f"image:\n  tag: 1.0\nauth:\n  githubToken: {token}\n"})
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 1 and "apps/values.yaml:4: secret-in-file: GitHub Token (value not shown)" in out
+    assert token not in out + err and token[4:] not in out + err
+
+
+def test_password_and_age_identity_are_found(tmp_path):
+    password = random_text(18)
+    identity, _ = new_identity()
+    write(tmp_path, {"values.yaml": f"db:\n  password: {password}\n", "age.agekey": f"# public key: {STACK}\n{identity}\n"})
+    report = audit(tmp_path)
+    assert ("values.yaml", 2, "secret-in-file") in kinds(report)
+    assert ("age.agekey", 2, "secret-in-file") in kinds(report)
+    text = "\n".join(map(str, report.findings))
+    assert password not in text and identity not in text and "age identity" in text
+
+
+# --- .sops.yaml ------------------------------------------------------------------------------
+
+
+def test_no_sops_config_is_a_finding_with_a_hint_for_sops_yml(tmp_path):
+    write(tmp_path, {"clusters/dev/s.yaml": sops_secret([STACK], data={"a": "YWJj"})})
+    report = audit(tmp_path, recipients=[STACK])
+    assert kinds(report) == [("clusters/dev/s.yaml", 1, "sops-config")]
+    assert "no .sops.yaml" in report.findings[0].message and ".sops.yml" not in report.findings[0].message
+    write(tmp_path, {".sops.yml": SOPS_CONFIG})
+    assert "SOPS ignores .sops.yml" in audit(tmp_path, recipients=[STACK]).findings[0].message
+
+
+def test_sops_config_rule_not_covering_the_secret(tmp_path):
+    config = f"creation_rules:\n  - path_regex: ^apps/.*\\.yaml$\n    age: {STACK}\n"
+    write(tmp_path, {".sops.yaml": config, "clusters/dev/s.yaml": sops_secret([STACK], data={"a": "YWJj"})})
+    report = audit(tmp_path, recipients=[STACK])
+    assert kinds(report) == [("clusters/dev/s.yaml", 1, "sops-config")]
+    assert "no creation rule of .sops.yaml has a path_regex matching clusters/dev/s.yaml" in report.findings[0].message
+
+
+def test_sops_config_first_matching_rule_with_the_wrong_recipient(tmp_path):
+    config = (
+        "creation_rules:\n"
+        f"  - path_regex: ^clusters/\n    age: '{OTHER}, {OTHER}'\n"
+        f"  - path_regex: .*\n    age: [{STACK}]\n"
+    )
+    write(tmp_path, {".sops.yaml": config, "clusters/dev/s.yaml": sops_secret([STACK], data={"a": "YWJj"})})
+    report = audit(tmp_path, recipients=[STACK])
+    assert kinds(report) == [("clusters/dev/s.yaml", 1, "sops-config")]
+    assert f"creation rule 1 of .sops.yaml (line 2) encrypts for {OTHER}, not for the stack's recipient" in report.findings[0].message
+
+
+def test_sops_config_path_regex_is_relative_to_its_folder_and_the_nearest_config_wins(tmp_path):
+    nearest = f"creation_rules:\n  - path_regex: ^secrets/[^/]+\\.yaml$\n    key_groups:\n      - age:\n          - {STACK}\n"
+    write(tmp_path, {
+        ".sops.yaml": f"creation_rules:\n  - age: {OTHER}\n",
+        "clusters/dev/.sops.yaml": nearest,
+        "clusters/dev/secrets/s.yaml": sops_secret([STACK], data={"a": "YWJj"}),
+    })
+    assert audit(tmp_path, recipients=[STACK]).ok
+    assert audit(tmp_path, recipients=[OTHER]).findings  # the root config is not the one used
+
+
+def test_sops_config_without_creation_rules_counts_as_absent_and_a_bad_regex_is_reported():
+    assert parse_config("stores:\n  yaml:\n    indent: 2\n").rules is None
+    config = parse_config("creation_rules:\n  - path_regex: '([a-z'\n    age: x\n")
+    rule = config.rule_for("s.yaml")
+    assert rule is not None and rule.pattern is None
+
+
+def test_sops_config_covering_correctly_without_recipient_reports_the_check_not_run(tmp_path, capsys):
+    write(tmp_path, {".sops.yaml": f"creation_rules:\n  - age: {OTHER}\n", "s.yaml": sops_secret([OTHER], data={"a": "YWJj"})})
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 0 and "recipient check NOT RUN" in out
+
+
+# --- scope, summary, hostile input -------------------------------------------------------------
+
+
+def test_clean_repository_exits_0_with_a_one_line_summary(tmp_path, capsys):
+    write(tmp_path, {"clusters/dev/app.yaml": DEPLOYMENT, "clusters/dev/kustomization.yaml": "resources:\n  - app.yaml\n", "README.md": "# manifests\n"})
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text(f"token = {github_token()}\n")  # .git is never read
+    code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
+    assert (code, err) == (0, "")
+    assert out == (
+        "ok: 3 files under the checkout, 2 YAML documents, 0 Secrets (all SOPS-encrypted), 0 SOPS files; "
+        f"no secret found by detect-secrets; SOPS files and .sops.yaml rules checked for recipient {STACK}\n"
+    )
+
+
+def test_path_and_stack_limit_the_scope(tmp_path, capsys):
+    write(tmp_path, {
+        "clusters/dev/app.yaml": DEPLOYMENT,
+        "clusters/prod/values.yaml": f"token: {github_token()}\n",
+    })
+    assert run(capsys, str(tmp_path), "--path", "clusters/dev")[0] == 0
+    assert run(capsys, str(tmp_path), "--stack", "dev")[0] == 0
+    code, out, _ = run(capsys, str(tmp_path), "--stack", "prod")
+    assert code == 1 and out.startswith("clusters/prod/values.yaml:1: secret-in-file")
+    assert run(capsys, str(tmp_path), "--path", "./clusters/dev/")[1].startswith("ok: 1 files under clusters/dev,")
+
+
+@pytest.mark.parametrize("path", ["../x", "/etc", "clusters/none"])
+def test_bad_path_exits_2(tmp_path, capsys, path):
+    (tmp_path / "clusters").mkdir()
+    code, out, err = run(capsys, str(tmp_path), "--path", path)
+    assert code == 2 and out == "" and err.startswith("audit: --path")
+
+
+def test_bad_recipient_is_refused_without_echo(tmp_path, capsys):
+    identity, _ = new_identity()
+    code, out, err = run(capsys, str(tmp_path), "--recipient", identity)
+    assert code == 2 and identity not in out + err and "age public key" in err
+    with pytest.raises(AuditError):
+        audit(tmp_path / "missing")
+
+
+def test_hostile_files_are_refused_fast_and_noted(tmp_path):
+    bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]" for i in range(1, 30)]
+    bomb += ["kind: Secret", "apiVersion: v1", "data: {k: *a29}"]
+    deep_flow = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"  # libyaml's composer would crash on it
+    deep_block = "".join(" " * i + f"k{i}:\n" for i in range(1200)) + " " * 1200 + "x\n"
+    write(tmp_path, {"bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n", "deep.yaml": deep_flow, "deep2.yaml": deep_block})
+    (tmp_path / "huge.yaml").write_bytes(b"a: b\n" * (1024 * 1024))
+    (tmp_path / "blob.bin").write_bytes(b"\0\1\2" * 100)
+    # In a fresh interpreter with a deadline, so an expanding alias would fail instead of hanging.
+    result = subprocess.run(
+        [sys.executable, "-m", "flux_bootstrap", "audit", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert [line.split(": ")[0:2] for line in result.stdout.splitlines()][:5] == [
+        ["bomb.yaml:1", "plain-secret"],  # the bomb is a Secret whose values, aliases of line 1, are plain text
+        ["bomb.yaml:1", "sops-config"],
+        ["broken.yaml:2", "invalid-yaml"],
+        ["deep.yaml:1", "invalid-yaml"],
+        ["deep2.yaml:1", "invalid-yaml"],
+    ]
+    assert result.stdout.splitlines()[2:5] == [
+        "broken.yaml:2: invalid-yaml: not valid YAML: its Secrets and SOPS data could not be checked.",
+        "deep.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
+        "deep2.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
+    ]
+    assert sorted(result.stderr.splitlines()) == ["note: blob.bin: binary file, not scanned", "note: huge.yaml: larger than 4 MiB, not read"]
+
+
+def test_symlinks_are_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    write(outside, {"values.yaml": f"token: {github_token()}\n"})
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "link.yaml").symlink_to(outside / "values.yaml")
+    (repo / "dir").symlink_to(outside, target_is_directory=True)
+    report = audit(repo)
+    assert report.ok and report.skipped == [("link.yaml", "symbolic link, not followed")]
+
+
+def test_fixture_is_valid_sops_yaml():
+    doc = yaml.safe_load(sops_secret([STACK], data={"a": "YWJj"}))
+    assert doc["sops"]["age"][0]["recipient"] == STACK
+    assert doc["sops"]["age"][0]["enc"].startswith("-----BEGIN AGE ENCRYPTED FILE-----\n")
+    assert doc["data"]["a"].startswith("ENC[AES256_GCM,data:") and doc["data"]["a"].endswith(",type:str]")
