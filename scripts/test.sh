@@ -2,8 +2,5 @@
 # Sets up .venv (if needed) with the test dependencies and runs the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+bash scripts/venv.sh requirements-test.txt
 exec .venv/bin/python -m pytest "$@"

@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-dev}"
 shift || true
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+bash scripts/venv.sh requirements.txt
 # Offline first: bad configuration (or an unknown stack name) stops before anything else.
 .venv/bin/python -m flux_bootstrap check --stack "$stack"
 if ! command -v pulumi >/dev/null; then

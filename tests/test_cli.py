@@ -276,10 +276,12 @@ def test_malformed_stack_references_are_refused(project, capsys, reference):
     assert "is not a stack name" in capsys.readouterr().err
 
 
-def test_offline_commands_work_from_any_folder(tmp_path):
-    # The wrapper script, run from an unrelated folder, checks this project.
-    script = ROOT / "scripts" / "flux-bootstrap"
-    result = subprocess.run([str(script), "render", "--stack", "dev"], cwd=tmp_path, capture_output=True, text=True)
+@pytest.mark.parametrize("command", [[str(ROOT / "scripts" / "flux-bootstrap")], [sys.executable, "-m", "flux_bootstrap"]])
+def test_offline_commands_work_from_any_folder(tmp_path, command):
+    # The wrapper script, and the venv's python (scripts/venv.sh puts the project on its path),
+    # run from an unrelated folder, check this project.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([*command, "render", "--stack", "dev"], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "path: ./clusters/dev" in result.stdout
 
