@@ -77,12 +77,9 @@ def test_https_secret_keys(config_dir):
      ({**APP, "githubAppPrivateKey": SecretValue("x")}, ["githubAppID", "githubAppInstallationID", "githubAppPrivateKey"])],
 )
 def test_redacted_secret_holds_every_key_and_no_value(config_dir, values, keys):
-    (config_dir / "flux.yaml").write_text("repo: https://github.com/acme/fleet\nbranch: main\n")
-    stack = {k: v for k, v in values.items()}
-    if "githubAppPrivateKey" in stack:
-        stack["githubAppPrivateKey"] = SecretValue(app_private_key())
-    settings = resolve_settings(project_dir=config_dir.parent, project="flux-bootstrap", stack="dev",
-                                stack_values=stack, stack_source="stack")
+    if "githubAppPrivateKey" in values:  # a real key, made per test
+        values = {**values, "githubAppPrivateKey": SecretValue(app_private_key())}
+    settings = settings_for(config_dir, "https://github.com/acme/fleet", **values)
     data = credentials.redacted_data(settings, "<redacted>")
     assert list(data) == keys and set(data.values()) == {"<redacted>"}
     assert validate_object(manifests.git_secret_manifest(data)) == []
