@@ -1,4 +1,4 @@
-"""flux-bootstrap: Flux on this stack's cluster, syncing a GitHub repository through a deploy key."""
+"""flux-bootstrap: Flux on this stack's cluster, syncing a Git repository (deploy key, GitHub App or HTTPS)."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pulumi
 
 from components.flux import FluxBootstrap
 from components.stack_config import kubernetes_target, load_settings
-from flux_bootstrap import manifests
+from flux_bootstrap import credentials, manifests
 from flux_bootstrap.errors import ConfigError
 
 try:
@@ -17,10 +17,11 @@ except ConfigError as err:
 
 flux = FluxBootstrap("flux", settings, kubernetes_target())
 
-pulumi.export("deployKeyPublicKey", flux.public_key)
-pulumi.export("deployKeyFingerprint", flux.fingerprint)
-pulumi.export("privateKeyUrn", flux.private_key_urn)  # for `pulumi up --replace`: rotates the key
-pulumi.export("gitUrl", settings.repo.ssh_url)
+if flux.public_key is not None:  # auth deploy-key; off GitHub, add this public key to the repository by hand
+    pulumi.export("deployKeyPublicKey", flux.public_key)
+    pulumi.export("deployKeyFingerprint", flux.fingerprint)
+    pulumi.export("privateKeyUrn", flux.private_key_urn)  # for `pulumi up --replace`: rotates the key
+pulumi.export("gitUrl", credentials.flux_url(settings))
 pulumi.export("branch", flux.branch)
 pulumi.export("path", settings.kustomization_path)
 pulumi.export("namespace", manifests.NAMESPACE)

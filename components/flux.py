@@ -6,24 +6,23 @@ It only wires: every value comes from `flux_bootstrap.manifests`, so `render` sh
 from __future__ import annotations
 
 import pulumi
-import pulumi_github as github
 import pulumi_kubernetes as k8s
-import pulumi_tls as tls
 
 from flux_bootstrap import manifests
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import Settings
 
-from . import sops
+from . import credentials, sops
 from .preflight import checked_branch
 from .stack_config import KubernetesTarget
 
 
 class FluxBootstrap(pulumi.ComponentResource):
-    public_key: pulumi.Output[str]
-    fingerprint: pulumi.Output[str]
+    # The SSH key's outputs: None in the auth modes that make no key (github-app, https).
+    public_key: pulumi.Output[str] | None
+    fingerprint: pulumi.Output[str] | None
+    private_key_urn: pulumi.Output[str] | None
     branch: pulumi.Output[str]
-    private_key_urn: pulumi.Output[str]
 
     def __init__(
         self,
@@ -33,8 +32,6 @@ class FluxBootstrap(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("flux-bootstrap:index:FluxBootstrap", name, None, opts)
-        if settings.token is None:
-            raise ValueError("FluxBootstrap needs the GitHub token; offline settings carry none")
         try:
             # First: a missing or altered chart archive stops the run before anything is created.
             spec = manifests.helm_release(settings)
@@ -44,12 +41,8 @@ class FluxBootstrap(pulumi.ComponentResource):
         def child(**options) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, **options)
 
-        gh = github.Provider(
-            f"{name}-github",
-            owner=settings.repo.owner,
-            token=pulumi.Output.secret(settings.token.get_secret_value()),
-            opts=child(),
-        )
+        # None on a host that is not GitHub; authenticated with the token or as the GitHub App.
+        gh = credentials.github_provider(name, settings, self)
         cluster = k8s.Provider(
             f"{name}-kubernetes",
             kubeconfig=kubernetes.kubeconfig,
@@ -63,23 +56,13 @@ class FluxBootstrap(pulumi.ComponentResource):
             enable_patch_force=settings.adopt_existing,
             opts=child(),
         )
-        on_github = pulumi.InvokeOutputOptions(parent=self, provider=gh)
         on_cluster = {"parent": self, "provider": cluster}
 
         # Synchronous: a failed check raises before the key or anything else below is registered.
         branch = checked_branch(settings, gh, self)
 
-        key = tls.PrivateKey(f"{name}-deploy-key", **manifests.private_key_args(settings), opts=child())
-        deploy_key = github.RepositoryDeployKey(
-            f"{name}-deploy-key",
-            title=manifests.deploy_key_title(settings),
-            repository=settings.repo.name,
-            key=key.public_key_openssh,
-            read_only=not settings.read_write_key,
-            # A change of title or access replaces the deploy key with the same key, which GitHub
-            # refuses while the old one exists ("key is already in use"): delete first.
-            opts=child(provider=gh, protect=settings.protect, delete_before_replace=True),
-        )
+        # Per auth mode: the SSH key and deploy key, the App's key or the token, as the Secret's data.
+        access = credentials.git_access(name, settings, gh, self)
 
         namespace = self._kubernetes_object(
             f"{name}-namespace",
@@ -88,15 +71,7 @@ class FluxBootstrap(pulumi.ComponentResource):
             pulumi.ResourceOptions(**on_cluster, protect=settings.protect, retain_on_delete=True),
         )
 
-        # Builders take Outputs where a value is only known at deploy time; Pulumi resolves them.
-        host_keys = github.get_ssh_keys_output(opts=on_github).keys
-        secret = self._kubernetes_object(
-            f"{name}-secret",
-            manifests.secret_manifest(
-                key.private_key_openssh, key.public_key_openssh, host_keys.apply(manifests.known_hosts)
-            ),
-            pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]),
-        )
+        secret = credentials.git_secret(name, access, pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]))
 
         decryption_key = []
         self.sops_recipient: pulumi.Output[str] | None = None
@@ -130,9 +105,9 @@ class FluxBootstrap(pulumi.ComponentResource):
         git_repository = self._kubernetes_object(
             f"{name}-git-repository",
             manifests.git_repository_manifest(settings, branch),
-            # The deploy key must be on GitHub before Flux's first fetch.
+            # The deploy key (when the program registers one) must be on GitHub before Flux's first fetch.
             pulumi.ResourceOptions(
-                **on_cluster, depends_on=[release, secret, deploy_key], custom_timeouts=timeouts("GitRepository")
+                **on_cluster, depends_on=[release, secret, *access.waits], custom_timeouts=timeouts("GitRepository")
             ),
         )
         self._kubernetes_object(
@@ -145,13 +120,13 @@ class FluxBootstrap(pulumi.ComponentResource):
             ),
         )
 
-        self.public_key = key.public_key_openssh
-        self.fingerprint = key.public_key_fingerprint_sha256
+        key = access.key
+        self.public_key = key.public_key_openssh if key else None
+        self.fingerprint = key.public_key_fingerprint_sha256 if key else None
+        self.private_key_urn = key.urn if key else None
         self.branch = pulumi.Output.from_input(branch)
-        self.private_key_urn = key.urn
-        self.register_outputs(
-            {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch}
-        )
+        outputs = {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch}
+        self.register_outputs({k: v for k, v in outputs.items() if v is not None})
 
     @staticmethod
     def _kubernetes_object(resource_name: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:

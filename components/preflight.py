@@ -17,12 +17,18 @@ from flux_bootstrap import preflight as rules
 from flux_bootstrap.settings import Settings
 
 
-def checked_branch(settings: Settings, provider: github.Provider, parent: pulumi.Resource) -> str:
+def checked_branch(settings: Settings, provider: github.Provider | None, parent: pulumi.Resource) -> str:
     """The branch Flux tracks, after checking the repository; raises pulumi.RunError on any problem.
 
     With `preflight` off: a warning, no check; the default branch is still looked up when no branch
-    is given, and an empty answer is an error, never a silent default.
+    is given, and an empty answer is an error, never a silent default. Without a GitHub provider
+    (a host that is not GitHub): no lookup at all, a warning, and the branch the settings require.
     """
+    if provider is None:
+        if settings.preflight:
+            pulumi.log.warn(rules.not_github_warning(settings.project, settings.repo.host), resource=parent)
+        assert settings.branch is not None, "settings require the branch off GitHub"
+        return settings.branch
     lookups = _Lookups(settings, pulumi.InvokeOptions(provider=provider, parent=parent))
     repository = settings.repo.full_name
     if not settings.preflight:
@@ -30,7 +36,7 @@ def checked_branch(settings: Settings, provider: github.Provider, parent: pulumi
         if settings.branch:
             return settings.branch
         repo = lookups.repository()
-        errors = rules.repository_errors(repository, repo)
+        errors = rules.repository_errors(repository, repo, lookups.credential())
         if errors:
             raise pulumi.RunError(rules.format_errors(repository, tuple(errors)))
         return repo.default_branch
@@ -100,16 +106,26 @@ class _Lookups:
         _, error = self._ask(github.get_repository_deploy_keys, repository=self.settings.repo.name)
         return rules.DeployKeysFacts(error=error)
 
+    def credential(self) -> rules.Credential:
+        auth = self.settings.auth
+        if auth.mode == "github-app" and auth.installation_id is not None:
+            return rules.Credential(app=f"GitHub App {auth.app_id} (installation {auth.installation_id})",
+                                    flux_reads_with_it=True)
+        return rules.Credential(flux_reads_with_it=auth.mode == "https")
+
     def facts(self) -> rules.Facts:
         settings = self.settings
         repo = self.repository()
-        facts = rules.Facts(settings.repo.full_name, settings.stack, settings.branch, repo)
+        credential = self.credential()
+        facts = rules.Facts(settings.repo.full_name, settings.stack, settings.branch, repo, credential=credential)
         branch_name = rules.resolve_branch(settings.branch, repo)
         if branch_name is None:
             return facts  # nothing else can be asked about a repository GitHub did not find
         branch = self.branch(branch_name)
         path = self.path(branch.sha) if branch.sha else None
+        # Deploy keys are only checked where the program registers one.
+        deploy_keys = self.deploy_keys() if settings.auth.mode == "deploy-key" else None
         return rules.Facts(
             facts.repository, facts.stack, facts.given_branch, repo,
-            branch=branch, path=path, deploy_keys=self.deploy_keys(),
+            branch=branch, path=path, deploy_keys=deploy_keys, credential=credential,
         )

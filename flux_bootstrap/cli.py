@@ -14,9 +14,10 @@ from typing import Any, Callable
 
 import yaml
 
-from . import chart, manifests, sops
+from . import chart, credentials, manifests, sops
 from .errors import ConfigError, Problem, format_problems
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
+from .settings.auth import APP_KEY_FILE
 from .stack_file import StackFile, read_stack_file, stack_name
 from .validation import chart_objects, validate_chart_objects, validate_helm_values, validate_object
 
@@ -48,7 +49,7 @@ def planned_objects(settings: Settings) -> list[dict[str, Any]]:
     branch = settings.branch or f"<default branch of {settings.repo.full_name}, looked up on GitHub>"
     return [
         manifests.namespace_manifest(),
-        manifests.secret_manifest(REDACTED, REDACTED, REDACTED),
+        manifests.git_secret_manifest(credentials.redacted_data(settings, REDACTED)),
         manifests.git_repository_manifest(settings, branch),
         manifests.kustomization_manifest(settings),
     ] + ([manifests.sops_secret_manifest(REDACTED)] if settings.sops.enabled else [])
@@ -63,6 +64,7 @@ def schema_problems(settings: Settings) -> list[str]:
 SECRET_FILES = {
     SECRETS_FILE: "the token is in the repository. Run: git rm --cached {source}; add it to .gitignore, and revoke the token on GitHub.",
     sops.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (README: SOPS).",
+    APP_KEY_FILE: "the GitHub App's private key is in the repository. Run: git rm --cached {source}; add it to .gitignore, and on the App's settings page generate a new private key and delete this one.",
 }
 
 
@@ -116,7 +118,8 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         return 1
     branch = settings.branch or "(repository default branch)"
     print(
-        f"ok: stack {stack}: {settings.repo.ssh_url} branch {branch} path {settings.kustomization_path}, "
+        f"ok: stack {stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
+        f"(auth {settings.auth.mode}), "
         f"flux2 chart {settings.chart_version}; 4 objects and the Helm values match their schemas"
     )
     print_chart_version(settings.chart_version)
@@ -147,8 +150,7 @@ def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
         print(f"warning: {chart.describe(version)}", file=sys.stderr)
     header = (
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
-        f"# GitHub deploy key on {settings.repo.full_name}: title {manifests.deploy_key_title(settings)!r}, "
-        f"{'read-write' if settings.read_write_key else 'read-only'}, {settings.key_algorithm}.\n"
+        f"# {credentials.describe(settings, manifests.deploy_key_title(settings))}\n"
         f"# {chart.describe(version)}.\n"
         + _sops_line(settings)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import chart, sops
+from . import chart, credentials, sops
 from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec, chart_values
 from .settings import Settings
 
@@ -68,12 +68,17 @@ def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
 
 def secret_manifest(identity: str, identity_pub: str, known_hosts_text: str) -> dict[str, Any]:
     """The SSH auth Secret the GitRepository reads (keys as source-controller expects them)."""
+    return git_secret_manifest(credentials.ssh_data(identity, identity_pub, known_hosts_text))
+
+
+def git_secret_manifest(string_data: Any) -> dict[str, Any]:
+    """The Secret the GitRepository reads; `string_data` from credentials (per auth mode)."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": _metadata(NAME),
         "type": "Opaque",
-        "stringData": {"identity": identity, "identity.pub": identity_pub, "known_hosts": known_hosts_text},
+        "stringData": string_data,
     }
 
 
@@ -93,9 +98,10 @@ def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
         "metadata": _metadata(NAME, annotations=_readiness(settings)),
         "spec": {
             "interval": settings.interval,
+            **({"provider": provider} if (provider := credentials.git_provider(settings)) else {}),
             "ref": {"branch": branch},
             "secretRef": {"name": NAME},
-            "url": settings.repo.ssh_url,
+            "url": credentials.flux_url(settings),
         },
     }
 

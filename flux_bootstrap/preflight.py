@@ -127,6 +127,23 @@ class DeployKeysFacts:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """Who the lookups authenticate as, and whether Flux itself reads the repository with it."""
+
+    app: str | None = None  # "GitHub App 123 (installation 456)" when the lookups run as the App
+    flux_reads_with_it: bool = False  # auth https and github-app: Contents read is then required
+
+    def access(self, repository: str) -> str:
+        if self.app is not None:
+            return (f"the App must be installed with access to {repository} and the permissions "
+                    f"{CONTENTS} and {METADATA}")
+        if self.flux_reads_with_it:
+            return (f"fine-grained token: 'Repository access' must include {repository}, with {CONTENTS} and "
+                    f"{METADATA}; classic token: the 'repo' scope")
+        return TOKEN_ACCESS.format(repo=repository)
+
+
+@dataclass(frozen=True)
 class Facts:
     repository: str  # owner/name, as configured
     stack: str
@@ -134,7 +151,8 @@ class Facts:
     repo: RepositoryFacts
     branch: BranchFacts | None = None  # None: not looked up (the repository was not found)
     path: PathFacts | None = None  # None: not looked up (no branch to look in)
-    deploy_keys: DeployKeysFacts | None = None
+    deploy_keys: DeployKeysFacts | None = None  # None: not looked up (no deploy key in this auth mode)
+    credential: Credential = Credential()
 
 
 @dataclass(frozen=True)
@@ -163,9 +181,11 @@ def resolve_branch(given: str | None, repo: RepositoryFacts) -> str | None:
     return repo.default_branch if repo.found else None
 
 
-def repository_errors(repository: str, repo: RepositoryFacts) -> list[str]:
+def repository_errors(repository: str, repo: RepositoryFacts, credential: Credential = Credential()) -> list[str]:
     """Errors when the repository cannot be used at all: not found, invisible, or the lookup failed."""
-    access = TOKEN_ACCESS.format(repo=repository)
+    access = credential.access(repository)
+    if credential.app is not None:
+        return _app_repository_errors(repository, repo, credential.app, access)
     if repo.error is not None:
         answer = repo.error.answer
         if repo.error.status == 401:
@@ -183,6 +203,27 @@ def repository_errors(repository: str, repo: RepositoryFacts) -> list[str]:
             f"GitHub found no repository {repository}: it does not exist, or the token cannot see it "
             "(GitHub answers both the same way, with an empty answer). Check the repository URL and the "
             f"token's access ({access}). Flux is not installed until the repository is found."
+        ]
+    return []
+
+
+def _app_repository_errors(repository: str, repo: RepositoryFacts, app: str, access: str) -> list[str]:
+    if repo.error is not None:
+        if repo.error.status == 401:
+            return [
+                f"GitHub refused the credentials of {app} while looking up repository {repository} "
+                f"({repo.error.answer}): check githubAppId, githubAppInstallationId and the private key "
+                "(a key deleted on the App's settings page no longer works)."
+            ]
+        return [
+            f"GitHub could not look up repository {repository} as {app} (it answered {repo.error.answer}): "
+            f"{access}. Retry if GitHub was unavailable."
+        ]
+    if not repo.found:
+        return [
+            f"{app} cannot see repository {repository}: it does not exist, or the installation has no access to "
+            f"it. Add {repository} to the installation's repository access (the installation's settings page: "
+            f"Repository access); {access}."
         ]
     return []
 
@@ -211,6 +252,15 @@ def _empty_repository_error(repository: str, answer: str) -> str:
     )
 
 
+def _unreadable(facts: Facts, what: str, answer: str) -> str:
+    """Flux itself reads with this credential: no Contents permission means no sync, an error."""
+    who = facts.credential.app or "the token"
+    return (
+        f"Could not check {what}: GitHub answered {answer}. Flux fetches {facts.repository} with the same "
+        f"credential, so it could not read it either: give {who} {CONTENTS} on {facts.repository}."
+    )
+
+
 def branch_rules(facts: Facts, branch: BranchFacts) -> tuple[list[str], list[str]]:
     repository = facts.repository
     origin = "the branch setting" if facts.given_branch else "the repository's default branch"
@@ -219,7 +269,10 @@ def branch_rules(facts: Facts, branch: BranchFacts) -> tuple[list[str], list[str
         if branch.error.status == 409:
             return [_empty_repository_error(repository, answer)], []
         if branch.error.status == 403:
-            return [], [_contents_warning(f"that branch {branch.name} exists in {repository}", repository, answer)]
+            what = f"that branch {branch.name} exists in {repository}"
+            if facts.credential.flux_reads_with_it:
+                return [_unreadable(facts, what, answer)], []
+            return [], [_contents_warning(what, repository, answer)]
         if branch.error.status != 404:
             return [
                 f"GitHub could not look up branch {branch.name} of {repository} (it answered {answer}). "
@@ -262,6 +315,8 @@ def path_rules(facts: Facts, branch: str, path: PathFacts) -> tuple[list[str], l
         if path.error.status == 409:
             return [_empty_repository_error(repository, answer)], []
         if path.error.status == 403:
+            if facts.credential.flux_reads_with_it:
+                return [_unreadable(facts, f"the {where}", answer)], []
             return [], [_contents_warning(f"the {where}", repository, answer)]
         return [f"GitHub could not list the {where} (it answered {answer}). Retry; if it persists, {commit}"], []
     if path.missing is not None:
@@ -292,7 +347,7 @@ def deploy_key_errors(repository: str, keys: DeployKeysFacts) -> list[str]:
 
 def check(facts: Facts) -> Result:
     """Every rule over the gathered facts: the branch Flux will track, errors and warnings."""
-    errors = repository_errors(facts.repository, facts.repo)
+    errors = repository_errors(facts.repository, facts.repo, facts.credential)
     if errors:
         return Result(branch=None, errors=tuple(errors))
     warnings: list[str] = []
@@ -318,6 +373,14 @@ def skipped_warning(project: str) -> str:
         f"Preflight checks are off ({project}:preflight is false): the repository, branch, path and the "
         "token's permissions are not checked before Flux is installed; a problem shows only when Flux fails "
         f"to sync. Turn them back on with: pulumi config set {project}:preflight true"
+    )
+
+
+def not_github_warning(project: str, host: str) -> str:
+    return (
+        f"Preflight skipped: {host} is not GitHub, so the repository, branch and path cannot be checked before "
+        "Flux is installed; a problem shows only when Flux fails to sync (pulumi up waits for Ready). A GitHub "
+        f"Enterprise Server is checked like github.com once you set {project}:githubUrl."
     )
 
 

@@ -21,8 +21,8 @@ REFUSED = {
     "repo not a string": ({"flux.yaml": "repo: 42\n"}, {}, ["field 'repo'", "must be a string"]),
     "unknown field": ({"flux.yaml": "repo: https://github.com/a/b\nbranh: main\n"}, {}, ["line 2, field 'branh'", "not a known field"]),
     "duplicate field": ({"flux.yaml": "repo: https://github.com/a/b\nrepo: https://github.com/a/c\n"}, {}, ["line 2, field 'repo'", "twice"]),
-    "other host": ({"flux.yaml": "repo: https://gitlab.com/a/b\n"}, {}, ["field 'repo'", "https://github.com/OWNER/NAME"]),
-    "scp form without user": ({"flux.yaml": "repo: github.com:a/b\n"}, {}, ["field 'repo'", "accepted form"]),
+    "other host without knownHosts": ({"flux.yaml": "repo: https://gitlab.com/a/b\nbranch: main\n"}, {}, ["setting 'flux-bootstrap:knownHosts'", "is required for deploy-key on a host that is not GitHub", "documented fingerprints"]),
+    "scp form without user": ({"flux.yaml": "repo: github.com:a/b\n"}, {}, ["field 'repo'", "Accepted forms"]),
     "bad branch": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: feat..x\n"}, {}, ["field 'branch'", "'..'"]),
     "branch a number": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: 1.0\n"}, {}, ["field 'branch'", "Quote"]),
     "missing token file": ({"secrets-flux.yaml": None}, {}, ["config/secrets-flux.yaml", "pulumi config set --secret githubToken"]),
@@ -66,6 +66,13 @@ REFUSED = {
     "missing space on line 2": ({"flux.yaml": "repo: https://github.com/a/b\nbranch:main\n"}, {}, ["config/flux.yaml", "missing space after ':' on line 2"]),
     "unclosed quote on line 2": ({"secrets-flux.yaml": f'# GitHub token\ntoken: "{TOKEN}\n# end\n# more\n'}, {}, ["config/secrets-flux.yaml", "at line 2, column 8", "never closed"]),
     "unclosed single quote": ({"flux.yaml": "repo: https://github.com/a/b\nbranch: 'main\n# a\n# b\n"}, {}, ["config/flux.yaml", "at line 2, column 9", "single quote", "never closed"]),
+    # Authentication (issue #11): a setting of another mode is refused, never ignored.
+    "App setting with auth https": ({}, {"githubAppId": "12345", "auth": "https"}, ["setting 'flux-bootstrap:githubAppId'", "only used with `auth: github-app`"]),
+    "knownHosts on github.com": ({}, {"knownHosts": "github.com ssh-ed25519 " + "A" * 68}, ["setting 'flux-bootstrap:knownHosts'", "not used for github.com"]),
+    "githubUrl at github.com": ({}, {"githubUrl": "https://github.com"}, ["setting 'flux-bootstrap:githubUrl'", "points at github.com"]),
+    "github-app without a private key": ({}, {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}, ["setting 'flux-bootstrap:auth'", "private key is missing", "config/github-app.pem"]),
+    "key algorithm with auth https": ({}, {"keyAlgorithm": "rsa-4096", "auth": "https"}, ["setting 'flux-bootstrap:keyAlgorithm'", "no SSH key is made"]),
+    "github-app on GitLab": ({"flux.yaml": "repo: https://gitlab.com/a/b\nbranch: main\n"}, {"auth": "github-app", "githubAppId": "1", "githubAppInstallationId": "2"}, ["setting 'flux-bootstrap:auth'", "works only with GitHub"]),
     "missing config dir": ({}, {"configDir": "/nonexistent/flux-config"}, ["setting 'flux-bootstrap:configDir'", "/nonexistent/flux-config does not exist"]),
 }
 

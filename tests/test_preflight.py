@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TOKEN
+from flux_bootstrap import preflight as rules
 from flux_bootstrap.preflight import (
     BranchFacts,
     DeployKeysFacts,
@@ -277,3 +278,30 @@ def test_skipped_warning_says_how_to_turn_checks_back_on():
     text = skipped_warning("flux-bootstrap")
     assert "flux-bootstrap:preflight is false" in text
     assert "pulumi config set flux-bootstrap:preflight true" in text
+
+
+# --- who the lookups run as (issue #11) ---------------------------------------------------------
+
+APP_CREDENTIAL = rules.Credential(app="GitHub App 12345 (installation 678)", flux_reads_with_it=True)
+
+
+def test_an_installation_that_cannot_see_the_repository_names_the_app_and_the_repository():
+    (error,) = rules.repository_errors("acme/fleet", rules.RepositoryFacts(), APP_CREDENTIAL)
+    assert error.startswith("GitHub App 12345 (installation 678) cannot see repository acme/fleet")
+    assert "Contents: Read-only" in error and "token" not in error
+
+
+def test_refused_app_credentials_name_the_settings():
+    facts = rules.RepositoryFacts(error=rules.GitHubError(401, "A JSON web token could not be decoded"))
+    (error,) = rules.repository_errors("acme/fleet", facts, APP_CREDENTIAL)
+    assert "githubAppId, githubAppInstallationId and the private key" in error
+
+
+def test_contents_refusal_is_an_error_when_flux_reads_with_the_same_credential():
+    facts = rules.Facts("acme/fleet", "dev", "main", rules.RepositoryFacts(default_branch="main", visibility="private"),
+                        branch=rules.BranchFacts("main", error=rules.GitHubError(403, "Resource not accessible by integration")),
+                        credential=APP_CREDENTIAL)
+    result = rules.check(facts)
+    assert not result.ok and "give GitHub App 12345 (installation 678) Contents: Read-only" in result.errors[0]
+    token_only = rules.check(rules.Facts(facts.repository, facts.stack, facts.given_branch, facts.repo, branch=facts.branch))
+    assert token_only.ok and token_only.warnings

@@ -6,7 +6,6 @@ import pytest
 
 from conftest import TOKEN
 from flux_bootstrap.errors import ConfigError
-from flux_bootstrap.github_repo import GitHubRepo
 from flux_bootstrap.settings import (
     DEFAULT_CHART_VERSION,
     SECRET_SETTINGS,
@@ -25,7 +24,7 @@ def resolve(project_dir: Path, stack: str = "dev", **values):
 
 def test_seed_example_with_defaults(config_dir):
     settings = resolve(config_dir.parent)
-    assert settings.repo == GitHubRepo("username", "manifests")
+    assert (settings.repo.kind, settings.repo.full_name) == ("github", "username/manifests")
     assert settings.branch == "main"
     assert settings.kustomization_path == "./clusters/dev"
     assert settings.token.get_secret_value() == TOKEN
@@ -63,7 +62,7 @@ def test_stack_settings_override_the_files(config_dir):
         destroyWorkloads="true",
         waitForSync="false",
     )
-    assert settings.repo == GitHubRepo("acme", "prod-fleet")
+    assert (settings.repo.kind, settings.repo.full_name) == ("github", "acme/prod-fleet")
     assert settings.branch == "release"
     assert settings.kustomization_path == "./envs/prod"
     assert settings.token.get_secret_value() == "stack-token"
@@ -77,7 +76,7 @@ def test_stack_settings_override_the_files(config_dir):
 def test_each_field_takes_the_highest_source(config_dir):
     # The stack's repo wins; the file's branch still applies (each field on its own).
     settings = resolve(config_dir.parent, repo="https://github.com/acme/other")
-    assert settings.repo == GitHubRepo("acme", "other") and settings.branch == "main"
+    assert (settings.repo.kind, settings.repo.full_name) == ("github", "acme/other") and settings.branch == "main"
 
 
 def test_empty_stack_values_mean_not_set(config_dir):
@@ -134,9 +133,9 @@ def test_repository_root_path(config_dir):
         ({"destroyWorkloads": "no"}, "destroyWorkloads", "true or false"),
         ({"waitForSync": "maybe"}, "waitForSync", "true or false"),
         ({"branch": "bad..name"}, "branch", "'..'"),
-        ({"repo": "https://gitlab.com/a/b"}, "repo", "accepted form"),
+        ({"repo": "https://gitlab.com/a/b"}, "knownHosts", "is required for deploy-key on a host that is not GitHub"),
         ({"githubToken": "plain-token-value"}, "githubToken", "--secret"),
-        ({"branch": SecretValue("main")}, "branch", "only githubToken, sopsAgeKey are"),
+        ({"branch": SecretValue("main")}, "branch", "only githubToken, sopsAgeKey, githubAppPrivateKey are"),
         ({"githubToken": SecretValue("   ")}, "githubToken", "empty"),
         ({"reop": "x"}, "reop", "not a known setting"),
     ],
@@ -175,4 +174,4 @@ def test_no_token_anywhere_names_both_ways(config_dir):
 
 def test_setting_names_cover_the_model():
     assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_SETTINGS)
-    assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey"}
+    assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey", "githubAppPrivateKey"}

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, StrictStr
 
 from ..git_ref import branch_name_problem
-from ..github_repo import GitHubRepo, parse_github_repo
+from ..git_url import RepoUrl as ParsedRepoUrl, parse_repo_url
 
 MAX_BRANCH_BYTES = 255  # a ref is a file name in Git's ref store: one path component at most
 MAX_PATH_LENGTH = 1024
@@ -58,12 +58,13 @@ def _too_long(value: str, limit: int, *, unit: str = "characters") -> bool:
     return size > limit
 
 
-def _repo(value: object) -> GitHubRepo:
-    if isinstance(value, GitHubRepo):
+def _repo(value: object) -> ParsedRepoUrl:
+    """Any host's URL; a GitHub Enterprise host (githubUrl) gets GitHub's rules in settings.auth."""
+    if isinstance(value, ParsedRepoUrl):
         return value
     if not isinstance(value, str):
-        raise ValueError("must be a string (a GitHub repository URL).")
-    return parse_github_repo(value)
+        raise ValueError("must be a string (a repository URL).")
+    return parse_repo_url(value)
 
 
 def _branch(value: str) -> str:
@@ -152,7 +153,7 @@ def stack_bool(value: Any) -> bool:
     raise ValueError("must be true or false.")
 
 
-RepoUrl = Annotated[GitHubRepo, PlainValidator(_repo)]
+RepoUrl = Annotated[ParsedRepoUrl, PlainValidator(_repo)]
 BranchName = Annotated[StrictStr, AfterValidator(_branch)]
 Token = Annotated[SecretStr, BeforeValidator(_token), AfterValidator(_token_present)]
 RepoPath = Annotated[StrictStr, AfterValidator(normalise_path)]

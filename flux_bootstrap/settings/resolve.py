@@ -15,9 +15,10 @@ from typing import Mapping
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, Problem
-from ..github_repo import GitHubRepo
+from ..git_url import RepoUrl
 from .fields import SecretValue, StackValue, normalise_path
-from .files import SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
+from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
+from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
 from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
@@ -31,10 +32,12 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
     project: str
     stack: str
-    repo: GitHubRepo
+    repo: RepoUrl  # GitHub's rules applied on github.com and on the githubUrl server
     branch: str | None  # None: use the repository's default branch, looked up on GitHub
     path: str  # normalised, relative to the repository root; "" is the root
-    token: SecretStr | None  # None only offline, when the stack's encrypted token was not decrypted
+    # None offline when the stack's encrypted token was not decrypted, and when the mode uses none
+    # (deploy-key off GitHub; github-app with an installation id).
+    token: SecretStr | None
     token_source: str
     key_algorithm: KeyAlgorithm
     read_write_key: bool
@@ -47,6 +50,7 @@ class Settings(BaseModel):
     preflight: bool  # check the GitHub repository before creating anything
     config_dir: Path
     sops: SopsSettings = SopsSettings()
+    auth: AuthSettings = AuthSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -129,19 +133,26 @@ def resolve_settings(
 
     flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
 
+    repo, repo_problem = _repo(stack_settings, flux_file, project_dir, config_dir, stack_problem)
+    if repo_problem is not None:
+        problems.append(repo_problem)
+    use = token_use(stack_settings, repo) if stack_settings is not None else "required"
+
     token: SecretStr | None = None
     token_value = secrets.get(TOKEN_SETTING)
     if token_value is not None:
         token_source = f"stack setting {project}:{TOKEN_SETTING}"
-        if token_value.plaintext is not None:
+        if use == "unused":
+            problems.append(stack_problem(TOKEN_SETTING, _UNUSED_TOKEN))
+        elif token_value.plaintext is not None:
             try:
                 token = SecretsFile.model_validate({"token": token_value.plaintext}).token
             except ValidationError as err:
                 problems.extend(stack_problem(TOKEN_SETTING, message) for _, message in messages(err, "setting"))
     else:
         secrets_path = config_dir / SECRETS_FILE
-        token_source = display_path(secrets_path, project_dir)
-        if require_token or secrets_path.exists():
+        token_source = display_path(secrets_path, project_dir) if use == "required" else "(not used)"
+        if use == "required" and (require_token or secrets_path.exists()):
             token = read_secrets_file(secrets_path, project_dir, problems)
 
     # A key stored in plain text is already a problem: count it as present, not as missing.
@@ -156,13 +167,17 @@ def resolve_settings(
         problems,
     )
 
+    branch = (stack_settings.branch if stack_settings else None) or (flux_file.branch if flux_file else None)
+    auth = None
+    if stack_settings is not None and repo is not None:
+        app_key = secrets.get(APP_KEY_SETTING) or (SecretValue(None) if stack_values.get(APP_KEY_SETTING) else None)
+        auth = resolve_auth(project, stack_settings, plain, repo, branch, stack_settings.chart_version, app_key,
+                            config_dir, project_dir, stack_problem, problems)
+
     if problems:
         raise ConfigError(problems)
-    assert stack_settings is not None and sops is not None  # no problems means every part validated
-
-    repo = stack_settings.repo or (flux_file.repo if flux_file else None)
-    assert repo is not None  # flux.yaml is required, and was valid, when the stack gives no repo
-    branch = stack_settings.branch or (flux_file.branch if flux_file else None)
+    # No problems means every part validated; flux.yaml is required when the stack gives no repo.
+    assert stack_settings is not None and sops is not None and repo is not None and auth is not None
     path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
     return Settings(
         project=project,
@@ -183,4 +198,28 @@ def resolve_settings(
         preflight=stack_settings.preflight,
         config_dir=config_dir,
         sops=sops,
+        auth=auth,
     )
+
+
+_UNUSED_TOKEN = (
+    "is not used by this stack: with deploy-key on a host that is not GitHub nothing calls GitHub, and with "
+    "githubAppInstallationId the program authenticates as the GitHub App. Remove it: pulumi config rm githubToken"
+)
+
+
+def _repo(stack_settings: StackSettings | None, flux_file, project_dir: Path, config_dir: Path,
+          stack_problem: _StackProblems) -> tuple[RepoUrl | None, Problem | None]:
+    """The repository from the stack or flux.yaml, with GitHub's rules on the githubUrl server."""
+    if stack_settings is not None and stack_settings.repo is not None:
+        repo, from_stack = stack_settings.repo, True
+    elif flux_file is not None:
+        repo, from_stack = flux_file.repo, False
+    else:
+        return None, None
+    try:
+        return github_repo(repo, stack_settings.github_url if stack_settings else None), None
+    except ValueError as err:  # our words: git_url never puts the URL in a message
+        if from_stack:
+            return None, stack_problem("repo", str(err))
+        return None, Problem(display_path(config_dir / FLUX_FILE, project_dir), str(err), field="repo")

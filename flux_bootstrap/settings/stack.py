@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .auth import APP_KEY_SETTING, AuthStack
 from .base import Group
 from .files import TOKEN_SETTING
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
@@ -53,12 +54,13 @@ class PreflightStack(Group):
     preflight: StackBool = True
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
-SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key"}
+SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
+                                   APP_KEY_SETTING: "the GitHub App's private key"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset()
 SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)

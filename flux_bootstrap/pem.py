@@ -1,0 +1,54 @@
+"""PEM texts the program passes on: a CA bundle (public) and a GitHub App's private key (secret).
+
+Parsed with `cryptography`, never by hand; every message is our own words, never the text.
+"""
+
+from __future__ import annotations
+
+MAX_PEM = 64 * 1024  # a CA bundle of a few certificates, or one RSA key, is a few KiB
+_CERT_HEADER = "-----BEGIN CERTIFICATE-----"
+
+
+def normalise(text: str) -> str:
+    """Surrounding whitespace trimmed, one final newline, Unix line ends."""
+    return text.replace("\r\n", "\n").strip() + "\n"
+
+
+def certificates_problem(text: str) -> str | None:
+    """Why `text` is not a PEM bundle of X.509 certificates; None when it is."""
+    from cryptography import x509
+
+    if len(text) > MAX_PEM:
+        return f"is larger than {MAX_PEM} bytes, far more than a CA bundle holds."
+    if not text.isascii() or _CERT_HEADER not in text:
+        return ("is not a PEM certificate: give the CA's certificate (and any intermediates) as "
+                f"text starting with {_CERT_HEADER}.")
+    try:
+        certificates = x509.load_pem_x509_certificates(normalise(text).encode("ascii"))
+    except ValueError:
+        return "holds a certificate that cannot be read. Export the CA certificate again in PEM form."
+    if not certificates:
+        return f"holds no certificate. Give the CA certificate in PEM form ({_CERT_HEADER} ...)."
+    return None
+
+
+def rsa_private_key_problem(text: str) -> str | None:
+    """Why `text` is not an unencrypted RSA private key in PEM (what GitHub issues for an App)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    fix = ("Use the .pem file GitHub downloads when you generate a private key on the App's settings "
+           "page, unchanged.")
+    if len(text) > MAX_PEM:
+        return f"is larger than {MAX_PEM} bytes, far more than a private key holds. {fix}"
+    if not text.isascii() or "PRIVATE KEY-----" not in text:
+        return f"is not a PEM private key. {fix}"
+    try:
+        key = load_pem_private_key(normalise(text).encode("ascii"), password=None)
+    except TypeError:
+        return f"is encrypted with a passphrase, which Flux cannot use. {fix}"
+    except Exception:  # noqa: BLE001 - any parse failure: our words, never the library's
+        return f"cannot be read as a private key. {fix}"
+    if not isinstance(key, rsa.RSAPrivateKey):
+        return f"is not an RSA key; GitHub App keys are RSA. {fix}"
+    return None
