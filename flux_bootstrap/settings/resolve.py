@@ -20,6 +20,7 @@ from .fields import SecretValue, StackValue, normalise_path
 from .files import SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
 from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
+from .tuning import TuningSettings, resolve_tuning
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
@@ -47,6 +48,7 @@ class Settings(BaseModel):
     preflight: bool  # check the GitHub repository before creating anything
     config_dir: Path
     sops: SopsSettings = SopsSettings()
+    tuning: TuningSettings = TuningSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -156,9 +158,19 @@ def resolve_settings(
         problems,
     )
 
+    tuning = None
+    if stack_settings is not None:
+        tuning = resolve_tuning(
+            stack_settings,
+            read_write_key=stack_settings.read_write_key,
+            chart_version=stack_settings.chart_version,
+            stack_problem=stack_problem,
+            problems=problems,
+        )
+
     if problems:
         raise ConfigError(problems)
-    assert stack_settings is not None and sops is not None  # no problems means every part validated
+    assert stack_settings is not None and sops is not None and tuning is not None  # no problems means every part validated
 
     repo = stack_settings.repo or (flux_file.repo if flux_file else None)
     assert repo is not None  # flux.yaml is required, and was valid, when the stack gives no repo
@@ -183,4 +195,5 @@ def resolve_settings(
         preflight=stack_settings.preflight,
         config_dir=config_dir,
         sops=sops,
+        tuning=tuning,
     )

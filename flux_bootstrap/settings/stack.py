@@ -15,6 +15,7 @@ from .base import Group
 from .files import TOKEN_SETTING
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
 from .sops import SOPS_KEY_SETTING, SopsStack
+from .tuning import TUNING_STRUCTURED, TuningStack
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
@@ -53,12 +54,12 @@ class PreflightStack(Group):
     preflight: StackBool = True
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, TuningStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
 SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
-STRUCTURED_SETTINGS: frozenset[str] = frozenset()
+STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
 SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)
