@@ -146,6 +146,10 @@ OWNED: dict[tuple[str, ...], str] = {
 }
 
 
+# Kubernetes metadata maps: any key, even where values.yaml gives some (prometheus.io/scrape).
+FREE_FORM_KEYS = frozenset({"annotations", "labels"})
+
+
 def dotted(path: tuple[str, ...]) -> str:
     return ".".join(path)
 
@@ -168,8 +172,9 @@ def _same_kind(default: Any, value: Any) -> bool:
 
 def value_problems(values: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
     """(dotted key path, message) for every value that is not in the chart's values.yaml
-    (`defaults`), or has another type there. Below an empty map of values.yaml (`annotations: {}`,
-    `nodeSelector: {}`) any key is accepted: those maps are free-form. Never echoes a value."""
+    (`defaults`), or has another type there. Below an empty map of values.yaml (`nodeSelector: {}`)
+    and below annotations and labels (which values.yaml may pre-fill) any key is accepted: those
+    maps are free-form. Never echoes a value."""
     return list(_walk(values, defaults, ()))
 
 
@@ -183,7 +188,7 @@ def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...
         default = defaults[key]
         if not _same_kind(default, value):
             yield dotted(here), f"must be {_kind(default)}, as in the chart's values.yaml."
-        elif isinstance(default, dict) and default and isinstance(value, dict):
+        elif isinstance(default, dict) and default and isinstance(value, dict) and key not in FREE_FORM_KEYS:
             yield from _walk(value, default, here)
 
 
