@@ -232,7 +232,7 @@ class Toleration(_Strict):
     @field_validator("operator")
     @classmethod
     def _operator(cls, operator: str, info: ValidationInfo) -> str:
-        if operator == "Equal" and not info.data.get("key"):
+        if operator == "Equal" and "key" in info.data and not info.data["key"]:  # (absent: the key was refused)
             raise ValueError("must be Exists when no key is given (a toleration without a key matches every taint); "
                              "add a key, or set operator: Exists.")
         return operator
@@ -248,7 +248,7 @@ class Toleration(_Strict):
     @classmethod
     def _seconds(cls, seconds: int | None, info: ValidationInfo) -> int | None:
         if seconds is not None:
-            if info.data.get("effect") != "NoExecute":
+            if "effect" in info.data and info.data["effect"] != "NoExecute":  # (absent: the effect was refused)
                 raise ValueError("is only allowed with effect: NoExecute (how long a pod stays on a node after such a taint appears).")
             if not 0 <= seconds <= MAX_TOLERATION_SECONDS:
                 raise ValueError("must be a whole number of seconds, 0 or more.")
