@@ -20,8 +20,8 @@ from .fields import SecretValue, StackValue, normalise_path
 from .files import SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
 from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
-from .tuning import TuningSettings, resolve_tuning
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
+from .tuning import TuningSettings, resolve_tuning
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
 
