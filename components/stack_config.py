@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pulumi
 
-from flux_bootstrap.settings import SETTING_NAMES, SecretValue, Settings, StackValue, resolve_settings
+from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
 
 
 def stack_values(project: str) -> dict[str, StackValue]:
@@ -23,9 +23,27 @@ def stack_values(project: str) -> dict[str, StackValue]:
     values: dict[str, StackValue] = {}
     for name in names:
         raw = config.get(name)
-        if raw is not None:
-            values[name] = SecretValue(raw) if pulumi.runtime.is_config_secret(prefix + name) else raw
+        if raw is None:
+            continue
+        if pulumi.runtime.is_config_secret(prefix + name):
+            values[name] = SecretValue(raw)
+        elif name in STRUCTURED_SETTINGS:
+            values[name] = structured_value(config, name, raw)
+        else:
+            values[name] = raw
     return values
+
+
+def structured_value(config: pulumi.Config, name: str, raw: str) -> StackValue:
+    """A YAML list or object of the stack file, which reaches the program as JSON text.
+
+    Text that is not JSON (a plain string set with `pulumi config set`) is handed on as it is: the
+    settings then refuse it as "must be a list" or "must be an object", in our words. Pulumi's own
+    error would quote the value."""
+    try:
+        return config.get_object(name)
+    except (pulumi.config.ConfigTypeError, RecursionError):
+        return raw
 
 
 def load_settings(project_dir: Path) -> Settings:

@@ -24,11 +24,15 @@ CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"  # charts/ of the
 class KnownVersion:
     flux: str
     min_kubernetes: str  # what the chart's pre-install hook (`flux check --pre`) requires
+    # The chart has the pre-upgrade hook that runs `flux migrate` (value crds.migration.enabled),
+    # which moves stored Flux objects to the newest API versions before a Flux minor upgrade.
+    migration_hook: bool = False
 
 
 # Chart version -> Flux version -> minimum Kubernetes. Flux: `appVersion` of charts/flux2/Chart.yaml
 # at tag flux2-<chart> of fluxcd-community/helm-charts; Kubernetes: `kubernetesConstraints` of
-# cmd/flux/check.go at tag v<flux> of fluxcd/flux2.
+# cmd/flux/check.go at tag v<flux> of fluxcd/flux2; migration hook: templates/pre-upgrade-migrate-resources.yaml,
+# first in flux2-2.18.3.
 KNOWN_VERSIONS: dict[str, KnownVersion] = {
     "2.17.0": KnownVersion("2.7.2", "1.32"),
     "2.17.1": KnownVersion("2.7.2", "1.32"),
@@ -36,7 +40,7 @@ KNOWN_VERSIONS: dict[str, KnownVersion] = {
     "2.18.0": KnownVersion("2.8.1", "1.33"),
     "2.18.1": KnownVersion("2.8.2", "1.33"),
     "2.18.2": KnownVersion("2.8.3", "1.33"),
-    "2.18.3": KnownVersion("2.8.5", "1.33"),
+    "2.18.3": KnownVersion("2.8.5", "1.33", migration_hook=True),
 }
 
 

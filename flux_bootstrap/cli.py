@@ -158,17 +158,17 @@ def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
     problems: list[str] = []
     chart_text = ""
     if with_chart:
-        summary, chart_text, problems = render_chart_objects(version)
+        summary, chart_text, problems = render_chart_objects(version, release.values)
         header += summary
     sys.stdout.write(header + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True) + chart_text)
     return 1 if problems else 0
 
 
-def render_chart_objects(version: str) -> tuple[str, str, list[str]]:
+def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> tuple[str, str, list[str]]:
     """Every object the Helm release creates, after a summary line: each under a comment naming
     its template and whether it is a Helm hook (run by Helm around the install, not kept with the
     release). Also the objects' problems against the Kubernetes schemas (strict)."""
-    objects = chart_objects(version)
+    objects = chart_objects(version, values)
     kubernetes = chart.KNOWN_VERSIONS[version].min_kubernetes
     problems = validate_chart_objects(objects, kubernetes)
     summary = (

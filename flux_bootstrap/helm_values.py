@@ -1,53 +1,229 @@
-"""The flux2 Helm chart: where it comes from and a typed model of the values we set.
+"""The flux2 Helm chart: where it comes from, a typed model of the values we set, and the check of
+any value against the chart's own values.yaml.
 
-The model forbids unknown keys, and a test checks every key path against the chart's real
-values.yaml: Helm silently ignores a misspelled value, so this is the only guard against one.
+Helm silently ignores a misspelled value, so two guards: the model forbids unknown keys (a typo in
+our code fails at once), a test walks every key path of a fully populated model against the
+chart's values.yaml, and `value_problems` checks the merged values (ours and the stack's
+`helmValues`) against the values.yaml of the chart version installed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
 CHART_NAME = "flux2"
 CHART_REPOSITORY = "https://fluxcd-community.github.io/helm-charts"
 RELEASE_NAME = "flux2"  # fixed: a reinstall with the same name adopts CRDs kept from an earlier one
+KEEP_ANNOTATION = "helm.sh/resource-policy"
+
+# Controller (its Deployment name, as users know it) -> its key in the chart's values.
+CONTROLLERS: dict[str, str] = {
+    "source-controller": "sourceController",
+    "kustomize-controller": "kustomizeController",
+    "helm-controller": "helmController",
+    "notification-controller": "notificationController",
+    "image-reflector-controller": "imageReflectionController",
+    "image-automation-controller": "imageAutomationController",
+    "source-watcher": "sourceWatcher",
+}
+# What `flux bootstrap` installs; the others are switched on by a setting.
+CORE_CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
+IMAGE_CONTROLLERS = ("image-reflector-controller", "image-automation-controller")
 
 
 class _Values(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class _Controller(_Values):
+class TolerationValues(_Values):
+    key: str | None = None
+    operator: str
+    value: str | None = None
+    effect: str | None = None
+    toleration_seconds: int | None = Field(None, alias="tolerationSeconds")
+
+
+class ResourceValues(_Values):
+    requests: dict[str, str] | None = None
+    limits: dict[str, str] | None = None
+
+
+class ContainerValues(_Values):
+    additional_args: list[str] = Field(alias="additionalArgs")
+
+
+class ControllerValues(_Values):
+    create: bool | None = None
+    image: str | None = None
+    resources: ResourceValues | None = None
+    container: ContainerValues | None = None
+    priority_class_name: str | None = Field(None, alias="priorityClassName")
+    node_selector: dict[str, str] | None = Field(None, alias="nodeSelector")
+    tolerations: list[TolerationValues] | None = None
+
+
+class JobValues(_Values):
+    """A hook Job's values: the pre-install check (`cli`) or the pre-upgrade migration."""
+
+    enabled: bool | None = None  # crds.migration only
+    image: str | None = None  # cli only: the migration job runs the same image
+    node_selector: dict[str, str] | None = Field(None, alias="nodeSelector")
+    tolerations: list[TolerationValues] | None = None
+
+
+class CrdsValues(_Values):
+    annotations: dict[str, str]
+    migration: JobValues | None = None
+
+
+class MultitenancyValues(_Values):
+    enabled: bool
+    default_service_account: str = Field(alias="defaultServiceAccount")
+
+
+class PoliciesValues(_Values):
     create: bool
 
 
-class _Crds(_Values):
-    annotations: dict[str, str]
+class PullSecretValues(_Values):
+    name: str
 
 
 class FluxChartValues(_Values):
     install_crds: bool = Field(alias="installCRDs")
-    crds: _Crds
-    image_automation_controller: _Controller = Field(alias="imageAutomationController")
-    image_reflection_controller: _Controller = Field(alias="imageReflectionController")
+    crds: CrdsValues
+    cli: JobValues | None = None
+    source_controller: ControllerValues | None = Field(None, alias="sourceController")
+    kustomize_controller: ControllerValues | None = Field(None, alias="kustomizeController")
+    helm_controller: ControllerValues | None = Field(None, alias="helmController")
+    notification_controller: ControllerValues | None = Field(None, alias="notificationController")
+    image_automation_controller: ControllerValues = Field(alias="imageAutomationController")
+    image_reflection_controller: ControllerValues = Field(alias="imageReflectionController")
+    source_watcher: ControllerValues | None = Field(None, alias="sourceWatcher")
+    policies: PoliciesValues | None = None
+    multitenancy: MultitenancyValues | None = None
+    image_pull_secrets: list[PullSecretValues] | None = Field(None, alias="imagePullSecrets")
 
     def as_helm_values(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True)
+        # Only what we set: an unset field leaves the chart's default (no diff for existing stacks).
+        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 def chart_values() -> FluxChartValues:
+    """The values every release gets, whatever the tuning: CRDs installed and kept, and the
+    controllers `flux bootstrap` installs."""
     return FluxChartValues(
         install_crds=True,
         # CRDs live in the chart's templates: without this, an uninstall deletes them and with
         # them every Flux object in the cluster.
-        crds=_Crds(annotations={"helm.sh/resource-policy": "keep"}),
+        crds=CrdsValues(annotations={KEEP_ANNOTATION: "keep"}),
         # `flux bootstrap` installs only source, kustomize, helm and notification controllers.
-        image_automation_controller=_Controller(create=False),
-        image_reflection_controller=_Controller(create=False),
+        image_automation_controller=ControllerValues(create=False),
+        image_reflection_controller=ControllerValues(create=False),
     )
+
+
+# Values the program relies on for safety: `helmValues` may not set them (nor null a parent).
+PROTECTED: dict[tuple[str, ...], str] = {
+    ("installCRDs",): "the CRDs come from the chart; without them no Flux object can exist",
+    ("crds", "annotations", KEEP_ANNOTATION): "it keeps the CRDs, and every Flux object, when the release is uninstalled",
+    ("crds", "migration", "enabled"): "the CRD migration hook runs `flux migrate` before an upgrade, which a Flux minor upgrade needs",
+    ("sourceController", "create"): "the GitRepository this program creates needs source-controller",
+    ("kustomizeController", "create"): "the Kustomization this program creates needs kustomize-controller",
+}
+# Values a stack setting owns (and validates): `helmValues` must use the setting instead.
+OWNED: dict[tuple[str, ...], str] = {
+    ("imageAutomationController", "create"): "imageAutomation",
+    ("imageReflectionController", "create"): "imageAutomation",
+    ("sourceWatcher", "create"): "sourceWatcher",
+    ("policies", "create"): "networkPolicy",
+    ("multitenancy", "enabled"): "multitenancy",
+    ("multitenancy", "defaultServiceAccount"): "tenantServiceAccount",
+    ("imagePullSecrets",): "imagePullSecrets",
+}
+
+
+# Kubernetes metadata maps: any key, even where values.yaml gives some (prometheus.io/scrape).
+FREE_FORM_KEYS = frozenset({"annotations", "labels"})
+
+
+def dotted(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    return default is None or value is None or _kind(default) == _kind(value)
+
+
+def value_problems(values: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
+    """(dotted key path, message) for every value that is not in the chart's values.yaml
+    (`defaults`), or has another type there. Below an empty map of values.yaml (`nodeSelector: {}`)
+    and below annotations and labels (which values.yaml may pre-fill) any key is accepted: those
+    maps are free-form. Never echoes a value."""
+    return list(_walk(values, defaults, ()))
+
+
+def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    for key, value in values.items():
+        here = path + (str(key),)
+        if key not in defaults:
+            yield dotted(here), ("is not a value of the flux2 chart (not in its values.yaml), so Helm would ignore it. "
+                                 "Check the spelling against the chart's values.yaml.")
+            continue
+        default = defaults[key]
+        if not _same_kind(default, value):
+            yield dotted(here), f"must be {_kind(default)}, as in the chart's values.yaml."
+        elif isinstance(default, dict) and default and isinstance(value, dict) and key not in FREE_FORM_KEYS:
+            yield from _walk(value, default, here)
+
+
+def override_problems(overrides: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
+    """(dotted key path, message) for each problem of the stack's `helmValues`: a value the
+    program protects or a setting owns, then every path not in the chart's values.yaml."""
+    found: dict[str, str] = {}
+    for path in (*PROTECTED, *OWNED):
+        why = f"because {PROTECTED[path]}" if path in PROTECTED else f"through the stack setting {OWNED[path]}"
+        node: Any = overrides
+        for depth, key in enumerate(path):
+            if not isinstance(node, dict) or key not in node:
+                break
+            if depth == len(path) - 1:
+                found[dotted(path)] = (
+                    f"cannot be overridden: {PROTECTED[path]}." if path in PROTECTED
+                    else f"is set by the stack setting {OWNED[path]}; use that setting instead."
+                )
+            elif node[key] is None:  # null removes the whole map from the chart's values
+                found.setdefault(dotted(path[: depth + 1]), f"must not be null: that would remove {dotted(path)}, "
+                                                            f"which the program sets {why}.")
+                break
+            node = node[key]
+    return list(found.items()) + [(path, message) for path, message in value_problems(overrides, defaults) if path not in found]
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into a copy of `base` as Helm merges values: maps key by key, anything else replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 @dataclass(frozen=True)

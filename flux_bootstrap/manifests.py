@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import chart, credentials, sops
-from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec, chart_values
+from . import chart, credentials, sops, tuning
+from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec
 from .settings import Settings
 
 NAMESPACE = "flux-system"
@@ -121,6 +121,10 @@ def kustomization_manifest(settings: Settings) -> dict[str, Any]:
         spec["timeout"] = WORKLOAD_DELETE_TIMEOUT
     if settings.sops.enabled:
         spec["decryption"] = sops.decryption_spec()
+    if settings.tuning.multitenancy:
+        # Multi-tenancy lockdown makes Kustomizations without an account impersonate `default` of
+        # their namespace, which may do nothing: this one applies the cluster's own configuration.
+        spec["serviceAccountName"] = "kustomize-controller"
     return {
         "apiVersion": KUSTOMIZATION_API,
         "kind": "Kustomization",
@@ -149,7 +153,7 @@ def helm_release(settings: Settings) -> HelmReleaseSpec:
         **source,
         version=version,
         namespace=NAMESPACE,
-        values=chart_values().as_helm_values(),
+        values=tuning.chart_values(settings.tuning, version),
     )
 
 

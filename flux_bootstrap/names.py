@@ -12,6 +12,8 @@ import re
 from collections import Counter
 
 MAX_SHOWN_LENGTH = 40
+MAX_SHOWN_PATH_LENGTH = 200
+_PATH_SEPARATORS = re.compile(r"[./]")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*", re.ASCII)
 # GitHub's token prefixes, and other well-known credential shapes.
 _CREDENTIAL_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "age-secret-key-", "xox")
@@ -35,6 +37,20 @@ def is_showable(name: str) -> bool:
 
 
 def _showable_part(part: str) -> bool:
+    if _showable_name(part):
+        return True
+    # A key path inside a structured setting (`resources.helm-controller.limits.memory`,
+    # `nodeSelector.node-role.kubernetes.io/control-plane`): shown when each part of it would be.
+    components = _PATH_SEPARATORS.split(part)
+    return (
+        len(components) > 1
+        and len(part) <= MAX_SHOWN_PATH_LENGTH
+        and _showable_name(components[0])
+        and all(c.isdigit() or _showable_name(c) for c in components[1:])
+    )
+
+
+def _showable_name(part: str) -> bool:
     if not (0 < len(part) <= MAX_SHOWN_LENGTH) or not _IDENTIFIER.fullmatch(part):
         return False
     if part.lower().startswith(_CREDENTIAL_PREFIXES):

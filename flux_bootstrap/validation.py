@@ -6,7 +6,7 @@ A Pulumi mock accepts any value, and Kubernetes only rejects a bad object at dep
   unknown fields refused as `kubectl --validate=strict` does;
 - Namespace and Secret, and every object the chart renders: the Kubernetes schemas of
   `kubernetes-validate`, strict;
-- Helm values: the typed model in helm_values (unknown keys refused).
+- Helm values: every key path against the chart's values.yaml (unknown keys refused).
 Messages name the object and the field path; they are built for redacted objects (render,
 check) and test data, never for a Secret holding a real key.
 """
@@ -17,8 +17,10 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from . import chart
-from .helm_values import RELEASE_NAME, chart_values
+from .helm_values import RELEASE_NAME
 from .manifests import NAMESPACE
+from .settings.tuning import TuningSettings
+from .tuning import chart_values as tuned_values
 
 KUBERNETES_VERSION = "1.33"  # a release the Flux 2.8 line supports; Namespace and Secret are stable
 FLUX_KINDS = ("GitRepository", "Kustomization")
@@ -40,9 +42,12 @@ def _strict(schema: Any) -> Any:
     return schema
 
 
-def chart_objects(version: str) -> tuple[chart.RenderedObject, ...]:
-    """What the carried chart `version` renders with exactly the release the program installs."""
-    return chart.render(version, chart_values().as_helm_values(), name=RELEASE_NAME, namespace=NAMESPACE)
+def chart_objects(version: str, values: dict[str, Any] | None = None) -> tuple[chart.RenderedObject, ...]:
+    """What the carried chart `version` renders with exactly the release the program installs:
+    `values` (the release's), by default those of a stack that sets no tuning."""
+    if values is None:
+        values = tuned_values(TuningSettings(), version)
+    return chart.render(version, values, name=RELEASE_NAME, namespace=NAMESPACE)
 
 
 @lru_cache(maxsize=None)
@@ -100,16 +105,10 @@ def validate_chart_objects(objects: Iterable[chart.RenderedObject], kubernetes_v
     ]
 
 
-def validate_helm_values(values: dict[str, Any]) -> list[str]:
-    from pydantic import ValidationError
+def validate_helm_values(values: dict[str, Any], chart_version: str = chart.NEWEST_CARRIED) -> list[str]:
+    """Problems of Helm values against the chart's values.yaml (of `chart_version` when carried,
+    else of the newest carried chart): a key Helm would silently ignore, or a value of another type."""
+    from .helm_values import value_problems
 
-    from .helm_values import FluxChartValues
-
-    try:
-        FluxChartValues.model_validate(values)
-    except ValidationError as err:
-        return [
-            f"Helm values: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in err.errors(include_url=False, include_input=False)
-        ]
-    return []
+    defaults = chart.default_values(chart.schema_version(chart_version))
+    return [f"Helm values: {path}: {message}" for path, message in value_problems(values, defaults)]

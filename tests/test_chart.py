@@ -75,13 +75,15 @@ def test_only_the_four_bootstrap_controllers_are_installed(rendered):
 
 def test_hooks_are_kept_and_marked(rendered):
     hooks = {(r.object["kind"], r.object["metadata"]["name"], r.hook) for r in rendered if r.hook}
-    assert hooks == {("ServiceAccount", "flux2-flux-check", "pre-install"), ("Job", "flux2-flux-check", "pre-install")}
+    # The pre-install check, and the CRD migration (`flux migrate`) Helm runs before each upgrade.
+    assert hooks == {("ServiceAccount", "flux2-flux-check", "pre-install"), ("Job", "flux2-flux-check", "pre-install"),
+                     ("Job", "flux2-flux-migrate", "pre-upgrade")}
     for r in rendered:
         assert (r.hook is not None) == ("helm.sh/hook" in (r.object["metadata"].get("annotations") or {}))
 
 
 def test_the_preinstall_check_runs_the_flux_version_the_table_names(rendered):
-    (job,) = of_kind(rendered, "Job")
+    (job,) = [j for j in of_kind(rendered, "Job") if j["metadata"]["name"] == "flux2-flux-check"]
     (container,) = job["spec"]["template"]["spec"]["containers"]
     flux = chart.KNOWN_VERSIONS[DEFAULT_CHART_VERSION].flux
     assert container["image"].endswith(f":v{flux}")

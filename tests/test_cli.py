@@ -201,11 +201,13 @@ def test_render_chart_prints_every_object_the_release_installs(project, capsys):
     assert f"# After them, the {len(expected)} objects of the Helm release" in out and "all valid" in out
     comments = [line for line in out.splitlines() if line.startswith("# flux2/templates/")]
     assert len(comments) == len(expected)
-    hooks = [line for line in comments if "Helm hook (pre-install)" in line]
+    hooks = [line for line in comments if "Helm hook (pre-" in line]
     assert hooks == [
         "# flux2/templates/pre-install-job-serviceaccount.yaml: Helm hook (pre-install): Helm runs it at that step; "
         "not one of the release's objects",
         "# flux2/templates/pre-install-job.yaml: Helm hook (pre-install): Helm runs it at that step; "
+        "not one of the release's objects",
+        "# flux2/templates/pre-upgrade-migrate-resources.yaml: Helm hook (pre-upgrade): Helm runs it at that step; "
         "not one of the release's objects",
     ]
     assert all(line.endswith(": not a hook") for line in comments if line not in hooks)

@@ -22,6 +22,7 @@ from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux
 from .messages import location, messages
 from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
+from .tuning import TuningSettings, resolve_tuning
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
 
@@ -51,6 +52,7 @@ class Settings(BaseModel):
     config_dir: Path
     sops: SopsSettings = SopsSettings()
     auth: AuthSettings = AuthSettings()
+    tuning: TuningSettings = TuningSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -174,10 +176,23 @@ def resolve_settings(
         auth = resolve_auth(project, stack_settings, plain, repo, branch, stack_settings.chart_version, app_key,
                             config_dir, project_dir, stack_problem, problems)
 
+    tuning = None
+    if stack_settings is not None:
+        tuning = resolve_tuning(
+            stack_settings,
+            read_only_deploy_key=(
+                stack_settings.auth == "deploy-key" and repo is not None and repo.is_github
+                and not stack_settings.read_write_key
+            ),
+            chart_version=stack_settings.chart_version,
+            stack_problem=stack_problem,
+            problems=problems,
+        )
+
     if problems:
         raise ConfigError(problems)
     # No problems means every part validated; flux.yaml is required when the stack gives no repo.
-    assert stack_settings is not None and sops is not None and repo is not None and auth is not None
+    assert stack_settings is not None and sops is not None and repo is not None and auth is not None and tuning is not None
     path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
     return Settings(
         project=project,
@@ -199,6 +214,7 @@ def resolve_settings(
         config_dir=config_dir,
         sops=sops,
         auth=auth,
+        tuning=tuning,
     )
 
 

@@ -16,6 +16,7 @@ from .base import Group
 from .files import TOKEN_SETTING
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
 from .sops import SOPS_KEY_SETTING, SopsStack
+from .tuning import TUNING_STRUCTURED, TuningStack
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
@@ -54,7 +55,7 @@ class PreflightStack(Group):
     preflight: StackBool = True
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
@@ -62,5 +63,5 @@ class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack,
 SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
                                    APP_KEY_SETTING: "the GitHub App's private key"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
-STRUCTURED_SETTINGS: frozenset[str] = frozenset()
+STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
 SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)

@@ -1,0 +1,213 @@
+"""Each tuning setting, proven on the carried chart rendered by real Helm: it changes exactly the
+rendered objects it should, and every rendered object is valid against the Kubernetes schemas."""
+
+from __future__ import annotations
+
+import pytest
+
+from flux_bootstrap import chart, manifests
+from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
+from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
+from flux_bootstrap.validation import validate_chart_objects, validate_object
+
+V = DEFAULT_CHART_VERSION
+KUBERNETES = chart.KNOWN_VERSIONS[V].min_kubernetes
+CORE = {"source-controller", "kustomize-controller", "helm-controller", "notification-controller"}
+IMAGE = {"image-reflector-controller", "image-automation-controller"}
+JOBS = {"flux2-flux-check", "flux2-flux-migrate"}  # pre-install check, pre-upgrade migration
+
+
+def settings_of(config_dir, **values):
+    return resolve_settings(
+        project_dir=config_dir.parent, project="flux-bootstrap", stack="dev", stack_values=values, stack_source="stack"
+    )
+
+
+def render(config_dir, **values):
+    release = manifests.helm_release(settings_of(config_dir, **values))
+    objects = chart.render(release.version, release.values, name=release.name, namespace=release.namespace)
+    assert validate_chart_objects(objects, KUBERNETES) == []  # every object, every time
+    return objects
+
+
+def of_kind(objects, kind):
+    return {r.object["metadata"]["name"]: r.object for r in objects if r.object["kind"] == kind}
+
+
+def pod(obj):
+    return obj["spec"]["template"]["spec"]
+
+
+def workloads(objects):
+    """Every pod template: the controllers' Deployments and the hook Jobs."""
+    return {**of_kind(objects, "Deployment"), **of_kind(objects, "Job")}
+
+
+def without(objects, names):
+    """The objects, with the given (kind, name) left out, for `nothing else changed` comparisons."""
+    return [r.object for r in objects if (r.object["kind"], r.object["metadata"]["name"]) not in names]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("p") / "config"
+    folder.mkdir()
+    (folder / "flux.yaml").write_text("repo: https://github.com/a/b\nbranch: main\n")
+    (folder / "secrets-flux.yaml").write_text('token: "tok-Secret-1234567890"\n')
+    return render(folder)
+
+
+def test_the_default_release(baseline):
+    assert set(of_kind(baseline, "Deployment")) == CORE
+    assert set(of_kind(baseline, "Job")) == JOBS
+    assert len(of_kind(baseline, "NetworkPolicy")) == 3
+    for name, obj in workloads(baseline).items():
+        spec = pod(obj)
+        assert not {"tolerations", "nodeSelector", "priorityClassName", "imagePullSecrets"} & set(spec), name
+        assert all(c["image"].startswith("ghcr.io/fluxcd/") for c in spec["containers"]), name
+
+
+def test_the_migration_job_runs_flux_migrate_before_an_upgrade_only(baseline):
+    (job,) = [r for r in baseline if r.object["metadata"]["name"] == "flux2-flux-migrate"]
+    assert job.hook == "pre-upgrade"  # Helm runs it before an upgrade; a fresh install skips it
+    (container,) = pod(job.object)["containers"]
+    assert container["command"][:2] == ["/usr/local/bin/flux", "migrate"]
+    assert container["image"] == f"ghcr.io/fluxcd/flux-cli:v{chart.KNOWN_VERSIONS[V].flux}"
+
+
+def test_tolerate_control_plane_reaches_every_controller_and_both_jobs(config_dir, baseline):
+    objects = render(config_dir, tolerateControlPlane="true")
+    found = workloads(objects)
+    assert set(found) == CORE | JOBS
+    for name, obj in found.items():
+        assert pod(obj)["tolerations"] == [
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
+        ], name
+    # Nothing else changed.
+    assert without(objects, {(o["kind"], n) for n, o in found.items()}) == without(baseline, {(o["kind"], n) for n, o in found.items()})
+
+
+def test_tolerations_node_selector_and_priority_class(config_dir, baseline):
+    toleration = {"key": "dedicated", "operator": "Equal", "value": "flux", "effect": "NoExecute", "tolerationSeconds": 300}
+    objects = render(config_dir, imageAutomation="true", readWriteKey="true", sourceWatcher="true",
+                     tolerations=[toleration], nodeSelector={"kubernetes.io/arch": "arm64"},
+                     priorityClassName="system-cluster-critical")
+    found = workloads(objects)
+    assert set(found) == CORE | IMAGE | {"source-watcher"} | JOBS
+    for name, obj in found.items():
+        spec = pod(obj)
+        assert spec["tolerations"] == [toleration], name
+        assert spec["nodeSelector"] == {"kubernetes.io/arch": "arm64"}, name
+        if name in JOBS:
+            assert "priorityClassName" not in spec  # the chart gives its jobs no priority class
+        else:
+            assert spec["priorityClassName"] == "system-cluster-critical", name
+
+
+def test_registry_mirror_rewrites_every_image_keeping_the_tags(config_dir, baseline):
+    objects = render(config_dir, registry="registry.local:5000/mirror/fluxcd", imageAutomation="true",
+                     readWriteKey="true", sourceWatcher="true")
+    before = {n: pod(o)["containers"][0]["image"] for n, o in workloads(render(config_dir, imageAutomation="true",
+                                                                              readWriteKey="true", sourceWatcher="true")).items()}
+    after = {n: pod(o)["containers"][0]["image"] for n, o in workloads(objects).items()}
+    assert set(after) == CORE | IMAGE | {"source-watcher"} | JOBS
+    for name, image in after.items():
+        assert before[name].startswith("ghcr.io/fluxcd/")
+        assert image == before[name].replace("ghcr.io/fluxcd/", "registry.local:5000/mirror/fluxcd/"), name
+    every_image = [c["image"] for r in objects if r.object["kind"] in ("Deployment", "Job")
+                   for c in pod(r.object).get("containers", []) + pod(r.object).get("initContainers", [])]
+    assert every_image and not [i for i in every_image if "ghcr.io" in i]
+
+
+def test_pull_secrets_on_every_pod(config_dir):
+    found = workloads(render(config_dir, imagePullSecrets=["regcred", "mirror-token"], imageAutomation="true",
+                             readWriteKey="true"))
+    assert set(found) == CORE | IMAGE | JOBS
+    for name, obj in found.items():
+        assert pod(obj)["imagePullSecrets"] == [{"name": "regcred"}, {"name": "mirror-token"}], name
+
+
+def test_network_policies_absent_when_off(config_dir, baseline):
+    objects = render(config_dir, networkPolicy="false")
+    assert of_kind(objects, "NetworkPolicy") == {}
+    assert set(of_kind(baseline, "NetworkPolicy")) == {"allow-egress", "allow-scraping", "allow-webhooks"}
+    assert [r.object for r in objects] == without(baseline, {("NetworkPolicy", n) for n in of_kind(baseline, "NetworkPolicy")})
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_each_size_preset_on_every_controller(config_dir, size):
+    preset = SIZES[size]
+    deployments = of_kind(render(config_dir, size=size, imageAutomation="true", readWriteKey="true",
+                                 sourceWatcher="true"), "Deployment")
+    assert set(deployments) == CORE | IMAGE | {"source-watcher"}
+    for name, obj in deployments.items():
+        (container,) = pod(obj)["containers"]
+        assert container["resources"] == {"requests": preset.requests, "limits": preset.limits}, name
+        assert f"--concurrent={preset.concurrent}" in container["args"], name
+        requeue = [a for a in container["args"] if a.startswith("--requeue-dependency")]
+        if preset.requeue_dependency and name in REQUEUE_DEPENDENCY_FLAG:
+            assert requeue == [f"--requeue-dependency={preset.requeue_dependency}"], name
+        else:
+            assert requeue == [], name
+
+
+def test_no_size_keeps_the_charts_resources(baseline):
+    for name, obj in of_kind(baseline, "Deployment").items():
+        (container,) = pod(obj)["containers"]
+        assert container["resources"] == {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {}}, name
+        assert not [a for a in container["args"] if a.startswith(("--concurrent", "--requeue-dependency"))], name
+
+
+def test_resources_of_one_controller_over_the_preset(config_dir):
+    deployments = of_kind(render(config_dir, size="small", resources={"helm-controller": {"limits": {"memory": "2Gi"}}}),
+                          "Deployment")
+    assert deployments["helm-controller"]["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "2Gi"}
+    }
+    assert pod(deployments["kustomize-controller"])["containers"][0]["resources"] == SIZES["small"].resources()
+
+
+def test_resources_without_a_size_merge_with_the_charts_requests(config_dir):
+    deployments = of_kind(render(config_dir, resources={"source-controller": {"limits": {"memory": "1Gi"}}}), "Deployment")
+    assert pod(deployments["source-controller"])["containers"][0]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "1Gi"}
+    }
+
+
+def test_the_component_set(config_dir, baseline):
+    assert set(of_kind(baseline, "Deployment")) == CORE
+    with_image = render(config_dir, imageAutomation="true", readWriteKey="true")
+    assert set(of_kind(with_image, "Deployment")) == CORE | IMAGE
+    groups = {c["spec"]["group"] for c in of_kind(with_image, "CustomResourceDefinition").values()}
+    assert "image.toolkit.fluxcd.io" in groups
+    assert "image.toolkit.fluxcd.io" not in {c["spec"]["group"] for c in of_kind(baseline, "CustomResourceDefinition").values()}
+    with_watcher = render(config_dir, sourceWatcher="true")
+    assert set(of_kind(with_watcher, "Deployment")) == CORE | {"source-watcher"}
+    assert "artifactgenerators.source.extensions.fluxcd.io" in of_kind(with_watcher, "CustomResourceDefinition")
+    for crd in of_kind(with_watcher, "CustomResourceDefinition").values():
+        assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+def test_multitenancy_locks_the_controllers_down_and_our_kustomization_keeps_working(config_dir, baseline):
+    objects = render(config_dir, multitenancy="true", tenantServiceAccount="tenant-runner")
+    deployments = of_kind(objects, "Deployment")
+    for name in ("kustomize-controller", "helm-controller"):
+        args = pod(deployments[name])["containers"][0]["args"]
+        assert "--no-cross-namespace-refs=true" in args and "--default-service-account=tenant-runner" in args, name
+    assert "--no-cross-namespace-refs=true" in pod(deployments["notification-controller"])["containers"][0]["args"]
+    assert not [a for a in pod(deployments["source-controller"])["containers"][0]["args"] if "cross-namespace" in a]
+    # Our Kustomization names its account, so it is not run as the tenants' default account.
+    settings = settings_of(config_dir, multitenancy="true")
+    kustomization = manifests.kustomization_manifest(settings)
+    assert kustomization["spec"]["serviceAccountName"] == "kustomize-controller"
+    assert validate_object(kustomization, V) == []
+    assert "serviceAccountName" not in manifests.kustomization_manifest(settings_of(config_dir))["spec"]
+    assert "kustomize-controller" in {r.object["metadata"]["name"] for r in objects if r.object["kind"] == "ServiceAccount"}
+
+
+def test_helm_values_reach_the_objects(config_dir, baseline):
+    objects = render(config_dir, helmValues={"logLevel": "debug", "sourceController": {"annotations": {"example.com/team": "ops"}}})
+    source = of_kind(objects, "Deployment")["source-controller"]
+    assert "--log-level=debug" in pod(source)["containers"][0]["args"]
+    assert source["spec"]["template"]["metadata"]["annotations"]["example.com/team"] == "ops"
+    assert source["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scrape"] == "true"  # merged, not replaced

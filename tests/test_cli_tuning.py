@@ -1,0 +1,105 @@
+"""`check` and `render` on stack files whose tuning settings are YAML objects and lists."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from flux_bootstrap.cli import main
+
+STACK = """\
+config:
+  flux-bootstrap:tolerateControlPlane: true
+  flux-bootstrap:size: small
+  flux-bootstrap:registry: mirror.example.com:5000/fluxcd
+  flux-bootstrap:imagePullSecrets:
+    - regcred
+  flux-bootstrap:tolerations:
+    - key: dedicated
+      operator: Equal
+      value: flux
+      effect: NoExecute
+      tolerationSeconds: 60
+  flux-bootstrap:nodeSelector:
+    kubernetes.io/arch: arm64
+  flux-bootstrap:resources:
+    helm-controller:
+      limits:
+        memory: 1Gi
+  flux-bootstrap:helmValues:
+    logLevel: debug
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, config_dir: Path) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (config_dir / "flux.yaml").write_text("repo: https://github.com/acme/fleet\nbranch: main\n")
+    (config_dir / "secrets-flux.yaml").chmod(0o600)
+    (tmp_path / "Pulumi.dev.yaml").write_text(STACK)
+    return tmp_path
+
+
+def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
+    code = main(["--project-dir", str(project), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_accepts_yaml_objects_and_lists(project, capsys):
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert (code, err) == (0, ""), err
+    assert out.startswith("ok: stack dev:")
+
+
+def test_render_shows_the_tuned_release(project, capsys):
+    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert (code, err) == (0, "")
+    values = next(yaml.safe_load_all(out))["helmRelease"]["values"]
+    toleration = {"key": "dedicated", "operator": "Equal", "value": "flux", "effect": "NoExecute", "tolerationSeconds": 60}
+    control_plane = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
+    assert values["kustomizeController"]["tolerations"] == [toleration, control_plane]
+    assert values["helmController"]["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi"}
+    assert values["imagePullSecrets"] == [{"name": "regcred"}] and values["logLevel"] == "debug"
+
+
+def test_render_chart_shows_the_objects_of_the_tuned_release(project, capsys):
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--chart", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert "all valid against the Kubernetes 1.33 schemas (strict)" in out
+    documents = list(yaml.load_all(out, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    pods = [d["spec"]["template"]["spec"] for d in documents if d and d.get("kind") in ("Deployment", "Job")]
+    assert len(pods) == 6  # four controllers, the pre-install check, the pre-upgrade migration
+    for spec in pods:
+        assert spec["nodeSelector"] == {"kubernetes.io/arch": "arm64"}
+        assert spec["imagePullSecrets"] == [{"name": "regcred"}]
+        assert all(c["image"].startswith("mirror.example.com:5000/fluxcd/") for c in spec["containers"])
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (("      effect: NoExecute\n", "      effect: NoExec9\n"),
+         "line 7, setting 'flux-bootstrap:tolerations.0.effect': must be one of"),
+        (("        memory: 1Gi\n", "        memory: 1GB\n"),
+         "line 15, setting 'flux-bootstrap:resources.helm-controller.limits.memory': is not a Kubernetes quantity"),
+        (("    logLevel: debug\n", "    logLevl: debug\n"),
+         "line 19, setting 'flux-bootstrap:helmValues.logLevl': is not a value of the flux2 chart"),
+        (("    kubernetes.io/arch: arm64\n", "    kubernetes.io/arch: true\n"),
+         "line 13, setting 'flux-bootstrap:nodeSelector.kubernetes.io/arch': must be a string"),
+        (("    - regcred\n", "    - RegCred\n"),
+         "line 5, setting 'flux-bootstrap:imagePullSecrets.0': is not a valid Kubernetes name"),
+        (("  flux-bootstrap:size: small\n", "  flux-bootstrap:size: tiny\n"),
+         "line 3, setting 'flux-bootstrap:size': must be one of: 'small', 'medium' or 'large'"),
+    ],
+)
+def test_check_names_the_line_and_key_path(project, capsys, edit, expected):
+    (project / "Pulumi.dev.yaml").write_text(STACK.replace(*edit))
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == ""
+    assert "1 configuration problem;" in err and expected in err, err
+    assert edit[1].split(":")[-1].strip() not in err.replace("'flux-bootstrap:", "")  # the value is not echoed
