@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import NoReturn
 
+from .names import is_showable
+
 MAX_URL_LENGTH = 2048
 _MAX_SEGMENTS = 32
 _MAX_SEGMENT_LENGTH = 255
@@ -220,6 +222,8 @@ def parse_repo_url(text: str, *, github_hosts: frozenset[str] = frozenset({"gith
             )
         if not _SSH_USER.fullmatch(user):
             _fail("has an SSH user name that is not valid", kind, _CREDENTIALS_FIX)
+        if not is_showable(user):  # a token pasted as the user would end up in spec.url and the outputs
+            _fail("has an SSH user name that looks like a token", kind, _CREDENTIALS_FIX)
     if kind != KIND_GENERIC:
         if port is not None:
             _fail("names a port, which this host does not use", kind)

@@ -53,6 +53,8 @@ def _showable_part(part: str) -> bool:
 def _showable_name(part: str) -> bool:
     if not (0 < len(part) <= MAX_SHOWN_LENGTH) or not _IDENTIFIER.fullmatch(part):
         return False
-    if part.lower().startswith(_CREDENTIAL_PREFIXES):
+    # Every dot-separated piece: `a.glpat-...` is a token behind a harmless first piece.
+    pieces = part.lower().split(".")
+    if any(piece.startswith(_CREDENTIAL_PREFIXES) for piece in pieces):
         return False
-    return not looks_random(part)
+    return not any(looks_random(piece) for piece in [part, *pieces])

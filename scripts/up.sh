@@ -19,10 +19,17 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p .pulumi-state
   export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 fi
-if ! pulumi stack select "$stack" 2>/dev/null; then
-  # `check` above has made sure Pulumi.<stack>.yaml exists: the stack was set up on purpose
-  # (for example committed by a teammate) and only its state is new in this backend.
-  echo "Creating stack $stack in $PULUMI_BACKEND_URL (its settings file exists)." >&2
-  pulumi stack init "$stack"
+if ! selected=$(pulumi stack select "$stack" 2>&1); then
+  case "$selected" in
+    *"no stack named"*|*"not found"*)
+      # `check` above has made sure Pulumi.<stack>.yaml exists: the stack was set up on purpose
+      # (for example committed by a teammate) and only its state is new in this backend.
+      echo "Creating stack $stack in $PULUMI_BACKEND_URL (its settings file exists)." >&2
+      pulumi stack init "$stack" ;;
+    *)
+      # Anything else (not logged in, backend unreachable) is shown as is, not papered over.
+      echo "$selected" >&2
+      exit 1 ;;
+  esac
 fi
 pulumi up --stack "$stack" "$@"

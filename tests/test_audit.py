@@ -316,7 +316,11 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
         "deep.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
         "deep2.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed: its Secrets and SOPS data could not be checked.",
     ]
-    assert sorted(result.stderr.splitlines()) == ["note: blob.bin: binary file, not scanned", "note: huge.yaml: larger than 4 MiB, not read"]
+    assert sorted(result.stderr.splitlines()) == [
+        "note: blob.bin: binary file, not scanned",
+        "note: deep.yaml: 1 line(s) over 10000 characters not scanned for secrets, from line 1",
+        "note: huge.yaml: larger than 4 MiB, not read",
+    ]
 
 
 def test_symlinks_are_not_followed(tmp_path):
@@ -335,3 +339,41 @@ def test_fixture_is_valid_sops_yaml():
     assert doc["sops"]["age"][0]["recipient"] == STACK
     assert doc["sops"]["age"][0]["enc"].startswith("-----BEGIN AGE ENCRYPTED FILE-----\n")
     assert doc["data"]["a"].startswith("ENC[AES256_GCM,data:") and doc["data"]["a"].endswith(",type:str]")
+
+
+def test_a_key_pasted_where_a_recipient_belongs_is_never_printed(tmp_path, capsys):
+    identity, _ = new_identity()
+    write(tmp_path, {
+        ".sops.yaml": f"creation_rules:\n  - path_regex: .*\\.yaml$\n    age: {identity}\n",
+        "s.yaml": sops_secret([STACK], data={"a": "YWJj"}),
+    })
+    code, out, _ = run(capsys, str(tmp_path), "--recipient", OTHER)
+    assert code == 1 and "1 entry that is not an age public key (not shown)" in out
+    assert identity not in out and identity[20:40] not in out
+
+
+def test_a_backtracking_path_regex_is_matched_in_linear_time_as_sops_does(tmp_path, capsys):
+    # RE2, like SOPS: `^(a|a)+b` against 40 a's would take hours with backtracking.
+    name = "a" * 40 + ".yaml"
+    write(tmp_path, {
+        ".sops.yaml": "creation_rules:\n  - path_regex: ^(a|a)+b\n",
+        name: plain_secret("data", {"x": "YWJj"}),
+    })
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1 and "no creation rule of .sops.yaml has a path_regex matching" in out
+
+
+def test_lookaround_is_not_valid_sops_syntax(tmp_path, capsys):
+    write(tmp_path, {
+        ".sops.yaml": "creation_rules:\n  - path_regex: (?=x).*\n",
+        "s.yaml": plain_secret("data", {"x": "YWJj"}),
+    })
+    _, out, _ = run(capsys, str(tmp_path))
+    assert "path_regex is not a valid regular expression" in out
+
+
+def test_very_long_lines_are_noted_not_scanned(tmp_path, capsys):
+    write(tmp_path, {"blob.json": "{" + '"k": "v", ' * 5000 + "}\n", "ok.yaml": DEPLOYMENT})
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 0
+    assert "note: blob.json: 1 line(s) over 10000 characters not scanned for secrets, from line 1" in err

@@ -198,6 +198,8 @@ REFUSED = [
     (f"https://x-access-token:{TOKEN}@github.com/zqxowner/zqxrepo", "password or token"),
     (f"https://{TOKEN}@github.com/zqxowner/zqxrepo", "user or a token before '@'"),
     (f"https://{TOKEN}@gitlab.zqx.example/zqxgroup/zqxrepo.git", "user or a token before '@'"),
+    ("ssh://glpat-Ab3dEf6hIj9kLm2nOp5q@gitlab.zqx.example/zqxgroup/zqxrepo.git", "SSH user name that looks like a token"),
+    ("ghp_Zq9Sec@gitea.zqx.example:zqxowner/zqxrepo.git", "SSH user name that looks like a token"),
     (f"https://zqxuser@bitbucket.org/zqxws/zqxrepo.git", "user or a token before '@'"),
     (f"https://{TOKEN}@dev.azure.com/zqxorg/zqxproj/_git/zqxrepo", "user or a token before '@'"),
     (f"https://zqxorg:{TOKEN}@dev.azure.com/zqxorg/zqxproj/_git/zqxrepo", "password or token"),
@@ -268,7 +270,7 @@ def test_refused_forms_say_why_without_echoing_the_url(url, reason):
     message = str(err.value)
     assert reason in message
     assert "Accepted forms:" in message
-    for part in ("zqx", "ghp_", "Secret", "0123456789", "pa/ss"):
+    for part in ("zqx", "ghp_", "glpat", "Secret", "0123456789", "pa/ss"):
         assert part not in message
 
 

@@ -376,3 +376,11 @@ PINNED_URNS = {
 def test_resource_urns_are_pinned(run):
     prefix = "urn:pulumi:dev::flux-bootstrap::"
     assert {r.urn.removeprefix(prefix) for r in run.registrations} == PINNED_URNS
+
+
+def test_a_hostile_config_dir_is_refused_without_touching_the_file_system(config_dir):
+    # Half a million folders: refused by its length, never resolved as a path.
+    run = Run()
+    with pytest.raises(pulumi.RunError, match="configDir'.*not a usable folder path"):
+        run_program({"configDir": "a/" * 500000}, run=run)
+    assert run.registrations == []

@@ -26,6 +26,7 @@ from . import sops as S
 from . import yaml_nodes as Y
 from .scanner import scan_texts
 
+MAX_SCANNED_LINE = 10_000  # longer lines (minified blobs) are noted instead of scanned
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a generated CRD bundle fits; a hostile blob is refused unread
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 SOPS_CONFIG = ".sops.yaml"
@@ -184,10 +185,19 @@ def _check_rules(rel: str, line: int, full: Path, root: Path, configs: _SopsConf
     if rule.pattern is None:
         return [Finding(config_rel, rule.line, "sops-config", f"creation rule {rule.index}: path_regex is not a valid regular expression.")]
     if recipients and not rule.key_groups.decryptable_by(recipients):
-        has = ", ".join(rule.key_groups.recipients) or "no age recipient"
+        has = _shown_recipients(rule.key_groups.recipients)
         return [Finding(rel, line, "sops-config", f"creation rule {rule.index} of {config_rel} (line {rule.line}) encrypts for {has}, "
                                                   "not for the stack's recipient: the cluster could not decrypt what it encrypts.")]
     return []
+
+
+def _shown_recipients(recipients: tuple[str, ...]) -> str:
+    """The age public keys of a list, for a message; anything else there (an identity pasted where
+    a public key belongs, a password) is counted, never shown."""
+    shown = [r for r in recipients if _AGE_RECIPIENT.match(r)]
+    hidden = len(recipients) - len(shown)
+    parts = shown + ([f"{hidden} entr{'y' if hidden == 1 else 'ies'} that {'is' if hidden == 1 else 'are'} not an age public key (not shown)"] if hidden else [])
+    return ", ".join(parts) or "no age recipient"
 
 
 def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None]:
@@ -212,7 +222,7 @@ def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], rep
             for number in range(meta.line, min(meta.last_line, len(lines)) + 1):
                 lines[number - 1] = ""
             if recipients and not meta.key_groups.decryptable_by(recipients):
-                has = ", ".join(meta.key_groups.recipients) or "no age recipient"
+                has = _shown_recipients(meta.key_groups.recipients)
                 findings.append(Finding(rel, meta.line, "undecryptable", f"SOPS-encrypted for {has}; none is the stack's recipient, "
                                                                           "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
         if Y.text(Y.value(document, "kind")) != "Secret" or Y.text(Y.value(document, "apiVersion")) not in ("v1", None):
@@ -265,6 +275,12 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
             findings.extend(found)
             if first_secret is not None:
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
+        long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
+        for number in long_lines:
+            lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped
+        if long_lines:
+            report.skipped.append((rel, f"{len(long_lines)} line(s) over {MAX_SCANNED_LINE} characters not scanned for "
+                                        f"secrets, from line {long_lines[0]}"))
         texts[rel] = lines
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+import re2
 import yaml
 
 from . import yaml_nodes as Y
 
-ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
+ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:([^\]]+)\]")
 ENC_ANYWHERE = re.compile(r"ENC\[AES256_GCM,data:[^\]\s]*\]")
 _OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
 
@@ -106,7 +108,7 @@ class CreationRule:
     index: int  # 1-based position in creation_rules
     line: int
     path_regex: str
-    pattern: re.Pattern | None  # None: not a valid regular expression
+    pattern: Any | None  # an RE2 pattern; None: not a valid regular expression
     key_groups: KeyGroups
 
 
@@ -147,8 +149,9 @@ def parse_config(text: str) -> SopsConfig:
     for index, node in enumerate(rules_node.value, start=1):
         path_regex = Y.text(Y.value(node, "path_regex")) or ""
         try:
-            pattern = re.compile(path_regex)
-        except re.error:
+            # RE2, the engine (and syntax) SOPS uses: linear time, so a hostile rule cannot stall the audit.
+            pattern = re2.compile(path_regex)
+        except re2.error:
             pattern = None
         group_nodes = Y.items(Y.value(node, "key_groups"))
         if group_nodes:

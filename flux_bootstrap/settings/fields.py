@@ -23,7 +23,7 @@ MAX_SHORT_TEXT = 64  # durations, versions, enumerations
 MAX_FOLDER_LENGTH = 4096  # PATH_MAX
 # Go's time.Duration (Flux parses intervals with it) holds at most 2^63-1 nanoseconds.
 MAX_DURATION_NS = 2**63 - 1
-PLACEHOLDER_TOKENS = ("ghp_your-token-here",)
+# The placeholders of the user docs and of secrets-flux.yaml.example.
 _PLACEHOLDER = re.compile(r"ghp_x{20,}|.*your[-_]token.*", re.IGNORECASE | re.ASCII)
 
 _DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+", re.ASCII)  # the Flux CRDs' interval pattern
@@ -90,7 +90,7 @@ def _token_present(value: SecretStr) -> SecretStr:
         raise ValueError("contains whitespace inside the token. Paste the token again, on one line.")
     if not token.isascii() or not token.isprintable():
         raise ValueError("contains characters a GitHub token never has. Paste the token again.")
-    if token in PLACEHOLDER_TOKENS or _PLACEHOLDER.fullmatch(token):
+    if _PLACEHOLDER.fullmatch(token):
         raise ValueError("is still the example placeholder. Replace it with your own GitHub token.")
     return value
 
@@ -137,11 +137,15 @@ def _chart_version(value: str) -> str:
     return value
 
 
-def _folder(value: str) -> str:
+def folder(value: str) -> str:
     if not value:
         raise ValueError("must not be empty.")
-    if len(value) > MAX_FOLDER_LENGTH or not value.isprintable():
-        raise ValueError("is not a usable folder path.")
+    if (
+        len(value) > MAX_FOLDER_LENGTH
+        or not value.isprintable()
+        or any(len(part.encode("utf-8")) > MAX_PATH_PART_BYTES for part in value.split("/"))
+    ):
+        raise ValueError("is not a usable folder path (too long, or with control characters).")
     return value
 
 
@@ -159,5 +163,5 @@ Token = Annotated[SecretStr, BeforeValidator(_token), AfterValidator(_token_pres
 RepoPath = Annotated[StrictStr, AfterValidator(normalise_path)]
 Interval = Annotated[StrictStr, AfterValidator(_interval)]
 ChartVersion = Annotated[StrictStr, AfterValidator(_chart_version)]
-Folder = Annotated[StrictStr, AfterValidator(_folder)]
+Folder = Annotated[StrictStr, AfterValidator(folder)]
 StackBool = Annotated[bool, PlainValidator(stack_bool)]

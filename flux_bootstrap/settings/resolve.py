@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, Problem
 from ..git_url import RepoUrl
-from .fields import SecretValue, StackValue, normalise_path
+from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
@@ -122,15 +122,20 @@ def resolve_settings(
         problems.extend(stack_problem(location(e) or "?", message) for e, message in messages(err, "setting"))
 
     # Read from `plain`, so the files are still checked when another stack setting is invalid.
+    # Read from `plain`, so the files are still checked when another stack setting is invalid; a
+    # configDir that is itself refused is never used as a path (nor shown: it may be anything).
     raw_dir = plain.get("configDir")
-    config_dir = (project_dir / (raw_dir if isinstance(raw_dir, str) and raw_dir else DEFAULT_CONFIG_DIR)).resolve()
-    if raw_dir and stack_settings is not None and not config_dir.is_dir():
+    try:
+        usable = folder(raw_dir) if isinstance(raw_dir, str) else None
+    except ValueError:
+        usable = None
+    config_dir, found = _config_folder(project_dir, usable or DEFAULT_CONFIG_DIR)
+    if usable and not found:
         problems.append(
-            stack_problem("configDir", f"the folder {config_dir} does not exist. Point it to the folder "
-                                       "holding flux.yaml and secrets-flux.yaml, or remove the setting.")
+            stack_problem("configDir", "names a folder that does not exist. Point it to the folder holding "
+                                       "flux.yaml and secrets-flux.yaml, or remove the setting.")
         )
-        raise ConfigError(problems)
-    if stack_settings is None and not config_dir.is_dir():
+    if not found and (usable or raw_dir is not None):
         raise ConfigError(problems)
 
     flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
@@ -222,6 +227,16 @@ _UNUSED_TOKEN = (
     "is not used by this stack: with deploy-key on a host that is not GitHub nothing calls GitHub, and with "
     "githubAppInstallationId the program authenticates as the GitHub App. Remove it: pulumi config rm githubToken"
 )
+
+
+def _config_folder(project_dir: Path, name: str) -> tuple[Path, bool]:
+    """The config folder as an absolute path, and whether it is a folder (an OS refusal means no)."""
+    path = project_dir / name
+    try:
+        path = path.resolve()
+        return path, path.is_dir()
+    except OSError:
+        return path, False
 
 
 def _repo(stack_settings: StackSettings | None, flux_file, project_dir: Path, config_dir: Path,

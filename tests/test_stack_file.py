@@ -1,0 +1,52 @@
+"""Reading Pulumi.yaml and Pulumi.<stack>.yaml offline, as the Pulumi CLI reads them."""
+
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from flux_bootstrap.settings import SecretValue
+from flux_bootstrap.stack_file import read_stack_file, stack_name
+
+
+@pytest.mark.parametrize("reference,name", [("dev", "dev"), ("acme/dev", "dev"), ("acme/flux-bootstrap/dev", "dev"), ("a.b_c-1", "a.b_c-1")])
+def test_stack_references_resolve_as_the_cli_does(reference, name):
+    assert stack_name(reference) == name
+
+
+@pytest.mark.parametrize("reference", ["", "a/b/c/d", "dev/", "/dev", "de v", "..", "acme/../dev", "x" * 101, "dév"])
+def test_malformed_stack_references_are_refused(reference):
+    with pytest.raises(ValueError, match="is not a stack name"):
+        stack_name(reference)
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    return tmp_path
+
+
+def test_a_missing_stack_file_is_a_problem_with_the_init_command(project):
+    stack_file, problems = read_stack_file(project, "prdo")
+    assert not stack_file.exists
+    (problem,) = problems
+    assert problem.source == "Pulumi.prdo.yaml"
+    assert "pulumi stack init prdo" in problem.message
+
+
+def test_values_are_read_as_the_cli_reads_them(project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n"
+        "  flux-bootstrap:branch: 1.10\n"          # top-level scalars stay text
+        "  protect: yes\n"                           # bare key: this project's namespace
+        "  kubernetes:context: kind-dev\n"           # another package: left alone
+        "  flux-bootstrap:githubToken:\n    secure: v1:abc\n"
+        "  flux-bootstrap:tolerations:\n    - key: a\n      tolerationSeconds: 30\n"  # objects keep their types
+    )
+    stack_file, problems = read_stack_file(project, "dev")
+    assert problems == []
+    assert stack_file.values["branch"] == "1.10" and stack_file.values["protect"] == "yes"
+    assert "context" not in stack_file.values
+    assert stack_file.values["githubToken"] == SecretValue(None)
+    assert stack_file.values["tolerations"] == [{"key": "a", "tolerationSeconds": 30}]
+    assert stack_file.lines == {"branch": 2, "protect": 3, "githubToken": 5, "tolerations": 7}
