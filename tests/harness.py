@@ -24,6 +24,17 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
+# Resource types as the engine sees them, for the tests' assertions.
+COMPONENT = "flux-bootstrap:index:FluxBootstrap"
+GH_PROVIDER = "pulumi:providers:github"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+KEY = "tls:index/privateKey:PrivateKey"
+DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SECRET = "kubernetes:core/v1:Secret"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
+KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
 PROJECT = "flux-bootstrap"
 # GitHub's published host keys have this shape; the test needs no network.
 HOST_KEYS = [

@@ -12,18 +12,8 @@ from cases import GHP, PAT, REFUSED, apply_files
 from conftest import ROOT, TOKEN
 from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
-from harness import HOST_KEYS, Run, make_key, run_program
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, run_program
 
-COMPONENT = "flux-bootstrap:index:FluxBootstrap"
-GH_PROVIDER = "pulumi:providers:github"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-KEY = "tls:index/privateKey:PrivateKey"
-DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-SECRET = "kubernetes:core/v1:Secret"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
-KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
 
 
 def provider_urn(ref: str) -> str:

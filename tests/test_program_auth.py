@@ -11,19 +11,9 @@ import pytest
 
 from conftest import TOKEN
 from flux_bootstrap.validation import validate_object
-from harness import DEPLOY_KEYS, HOST_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
 from pems import app_private_key, ca_certificate
 
-COMPONENT = "flux-bootstrap:index:FluxBootstrap"
-GH_PROVIDER = "pulumi:providers:github"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-KEY = "tls:index/privateKey:PrivateKey"
-DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-SECRET = "kubernetes:core/v1:Secret"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
-KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
 CLUSTER_SIDE = [NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION]
 APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
 HOST_KEY = "A" * 68
