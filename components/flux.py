@@ -23,6 +23,7 @@ class FluxBootstrap(pulumi.ComponentResource):
     fingerprint: pulumi.Output[str] | None
     private_key_urn: pulumi.Output[str] | None
     branch: pulumi.Output[str]
+    sops_recipient: pulumi.Output[str] | None  # with SOPS on: the age public key to encrypt to
 
     def __init__(
         self,
@@ -74,7 +75,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         secret = credentials.git_secret(name, access, pulumi.ResourceOptions(**on_cluster, depends_on=[namespace]))
 
         decryption_key = []
-        self.sops_recipient: pulumi.Output[str] | None = None
+        self.sops_recipient = None
         if settings.sops.enabled:
             identity = sops.age_identity(name, settings, self)
             self.sops_recipient = sops.recipient(identity)
