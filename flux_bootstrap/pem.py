@@ -5,8 +5,11 @@ Parsed with `cryptography`, never by hand; every message is our own words, never
 
 from __future__ import annotations
 
+import re
+
 MAX_PEM = 64 * 1024  # a CA bundle of a few certificates, or one RSA key, is a few KiB
 _CERT_HEADER = "-----BEGIN CERTIFICATE-----"
+_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,64})-----", re.ASCII)
 
 
 def normalise(text: str) -> str:
@@ -23,6 +26,12 @@ def certificates_problem(text: str) -> str | None:
     if not text.isascii() or _CERT_HEADER not in text:
         return ("is not a PEM certificate: give the CA's certificate (and any intermediates) as "
                 f"text starting with {_CERT_HEADER}.")
+    # Only certificates: a bundle pasted with its private key would put that key in plain text
+    # (caCert is a plain setting, ca.crt may be committed, and the Secret's ca.crt is public to Flux).
+    labels = set(_BEGIN.findall(text))
+    if labels - {"CERTIFICATE"}:
+        return ("holds something other than certificates (a private key?). Give only the CA's certificate(s): "
+                "the -----BEGIN CERTIFICATE----- blocks, without any key.")
     try:
         certificates = x509.load_pem_x509_certificates(normalise(text).encode("ascii"))
     except ValueError:

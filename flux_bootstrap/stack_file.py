@@ -7,12 +7,13 @@ Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
-from .settings import PROJECT, SecretValue, StackValue, display_path
+from .settings import PROJECT, STRUCTURED_SETTINGS, SecretValue, StackValue, display_path
 from .yaml_source import read_mapping
 
 
@@ -47,6 +48,16 @@ def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
     name = document.data.get("name")
     stack_dir = document.data.get("stackConfigDir") or ""
     return (name if isinstance(name, str) and name else PROJECT), str(stack_dir), []
+
+
+def _json_or_text(value: str) -> StackValue:
+    """An object or list given as JSON text (`pulumi config set tolerations '[...]'`): the program
+    reads it with Config.get_object, which parses it, so `check` does the same; other text stays
+    text and is refused by the settings in our words."""
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        return value
 
 
 def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Problem]]:
@@ -86,6 +97,8 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
                 typed, _ = read_mapping(path, source, "")
                 typed_config = (typed.data.get("config") or {}) if typed else {}
             stack_file.values[name] = typed_config.get(key, value)
+        elif name in STRUCTURED_SETTINGS:
+            stack_file.values[name] = _json_or_text(value)
         else:
             stack_file.values[name] = value
         stack_file.lines[name] = line

@@ -143,7 +143,8 @@ def test_github_enterprise_server_url_below_the_repository_is_refused(config_dir
 @pytest.mark.parametrize(
     "url,fragment",
     [("https://github.com", "points at github.com"), ("https://gitlab.com", "not a GitHub Enterprise Server"),
-     ("http://ghe.example.com", "https:// address"), ("https://ghe.example.com/path", "nothing else")],
+     ("http://ghe.example.com", "https:// address"), ("https://ghe.example.com/path", "nothing else"),
+     ("https://octo.ghe.com", "GitHub Enterprise Cloud host (ghe.com)")],
 )
 def test_github_url_is_a_github_enterprise_address(config_dir, url, fragment):
     only(refused(config_dir.parent, githubUrl=url), "flux-bootstrap:githubUrl", fragment)
@@ -316,3 +317,25 @@ def test_ca_cert_is_refused_with_deploy_key_and_on_github_com(config_dir):
 
 def test_unknown_mode(config_dir):
     only(refused(config_dir.parent, auth="ssh"), "flux-bootstrap:auth", "deploy-key")
+
+
+def test_known_hosts_lines_may_list_several_names_of_the_host():
+    assert known_hosts_problem(f"gitlab.com,172.65.251.78 ssh-ed25519 {KEY}", "gitlab.com", None) is None
+    assert "not a known_hosts line" in known_hosts_problem(f"gitlab.com,bad host ssh-ed25519 {KEY}", "gitlab.com", None)
+
+
+def test_a_ca_bundle_with_its_private_key_is_refused_and_the_key_never_shown(config_dir):
+    write_repo(config_dir, "https://git.example.org/team/fleet.git")
+    key = ec_private_key()
+    problems = refused(config_dir.parent, auth="https", caCert=ca_certificate() + key)
+    only(problems, "flux-bootstrap:caCert", "something other than certificates (a private key?)")
+    body = key.splitlines()[1]
+    assert body not in " ".join(p.describe() for p in problems)
+
+
+def test_a_token_given_as_the_https_username_is_refused(config_dir):
+    token = "ghp_" + "Zq9x" * 9
+    problems = refused(config_dir.parent, auth="https", httpsUsername=token)
+    only(problems, "flux-bootstrap:httpsUsername", "looks like a token")
+    assert token not in problems[0].describe()
+    assert resolve(config_dir.parent, auth="https", httpsUsername="x-token-auth").auth.https_username == "x-token-auth"

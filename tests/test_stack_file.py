@@ -50,3 +50,19 @@ def test_values_are_read_as_the_cli_reads_them(project):
     assert stack_file.values["githubToken"] == SecretValue(None)
     assert stack_file.values["tolerations"] == [{"key": "a", "tolerationSeconds": 30}]
     assert stack_file.lines == {"branch": 2, "protect": 3, "githubToken": 5, "tolerations": 7}
+
+
+def test_an_object_set_as_json_text_is_read_as_pulumi_reads_it(project):
+    # `pulumi config set tolerations '[...]'` (no --path) stores text; the program's
+    # Config.get_object parses it, so the offline reader does too. Other text stays text.
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n"
+        "  flux-bootstrap:tolerations: '[{\"key\": \"dedicated\", \"operator\": \"Exists\"}]'\n"
+        "  flux-bootstrap:nodeSelector: not json\n"
+        "  flux-bootstrap:branch: '[1]'\n"  # not a structured setting: stays text
+    )
+    stack_file, problems = read_stack_file(project, "dev")
+    assert problems == []
+    assert stack_file.values["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+    assert stack_file.values["nodeSelector"] == "not json"
+    assert stack_file.values["branch"] == "[1]"

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .. import chart, pem
 from ..errors import Problem
+from ..names import is_showable
 from ..git_url import (
     AZURE_SSH_HOST,
     BITBUCKET_HOST,
@@ -41,6 +42,7 @@ APP_KEY_SETTING = "githubAppPrivateKey"
 APP_KEY_FILE = "github-app.pem"  # beside the config files; gitignored
 CA_FILE = "ca.crt"  # beside the config files; a CA certificate is public, it may be committed
 GITHUB_COM = "github.com"
+GHE_COM = "ghe.com"  # GitHub Enterprise Cloud with data residency: API at api.<host>, not /api/v3
 DEFAULT_USERNAME = "git"  # GitHub, GitLab, Azure DevOps and Gitea accept any username with a token
 BITBUCKET_USERNAME = "x-token-auth"  # Bitbucket Cloud's username for repository/workspace access tokens
 # Flux versions that read githubAppInstallationOwner (source-controller v1.8, Flux 2.8).
@@ -87,6 +89,9 @@ def _github_url(value: str) -> str:
     host = parse_github_host(value)
     if host == GITHUB_COM or host.endswith("." + GITHUB_COM):
         raise ValueError("points at github.com, which needs no githubUrl. Remove it: pulumi config rm githubUrl")
+    if host == GHE_COM or host.endswith("." + GHE_COM):
+        raise ValueError("is a GitHub Enterprise Cloud host (ghe.com), whose API is not at /api/v3 like a GitHub "
+                         "Enterprise Server's; it is not supported. Use auth https with its URL, or remove githubUrl.")
     if host in _NOT_GITHUB:
         raise ValueError("names a host that is not a GitHub Enterprise Server. Remove it, and choose `auth` "
                          "for that host (https, or deploy-key with knownHosts).")
@@ -96,6 +101,8 @@ def _github_url(value: str) -> str:
 def _username(value: str) -> str:
     if not _USERNAME.fullmatch(value):
         raise ValueError("must be a user name of letters, digits and . _ @ + - (at most 128), without the token.")
+    if not is_showable(value.replace("@", ".").replace("+", ".")):  # it is shown by render: never a pasted token
+        raise ValueError("looks like a token, not a user name. The token goes in config/secrets-flux.yaml or githubToken.")
     return value
 
 
@@ -306,10 +313,11 @@ def known_hosts_problem(text: str, host: str, port: int | None) -> str | None:
         parts = line.split()
         if parts[0].startswith("@"):
             return f"line {number} has a marker (@cert-authority or @revoked), which this program does not take. {fix}"
-        if len(parts) < 3 or not _HOST_PATTERN.fullmatch(parts[0]) or parts[1] not in _KEY_TYPES \
+        # The host field may list several names (`host,10.0.0.1`), as ~/.ssh/known_hosts often has.
+        patterns = parts[0].split(",") if len(parts[0]) <= 1024 else [""]
+        if len(parts) < 3 or not all(_HOST_PATTERN.fullmatch(p) for p in patterns) or parts[1] not in _KEY_TYPES \
                 or not _BASE64.fullmatch(parts[2]):
             return f"line {number} is not a known_hosts line. {fix}"
-        patterns = parts[0].split(",")
         hashed |= any(p.startswith("|1|") for p in patterns)
         matched |= any(p.lower() == wanted for p in patterns)
     if not (matched or hashed):
