@@ -20,10 +20,7 @@ from flux_bootstrap.settings import Settings
 
 def uses_token(settings: Settings) -> bool:
     """The GitHub provider authenticates with the token (else as the App, or there is no provider)."""
-    auth = settings.auth
-    if not settings.repo.is_github:
-        return False
-    return not (auth.mode == "github-app" and auth.installation_id is not None)
+    return settings.repo.is_github and not settings.auth.lookups_as_app
 
 
 def github_provider(name: str, settings: Settings, parent: pulumi.Resource) -> github.Provider | None:

@@ -108,7 +108,7 @@ class _Lookups:
 
     def credential(self) -> rules.Credential:
         auth = self.settings.auth
-        if auth.mode == "github-app" and auth.installation_id is not None:
+        if auth.lookups_as_app:
             return rules.Credential(app=f"GitHub App {auth.app_id} (installation {auth.installation_id})",
                                     flux_reads_with_it=True)
         return rules.Credential(flux_reads_with_it=auth.mode == "https")

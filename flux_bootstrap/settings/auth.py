@@ -155,6 +155,12 @@ class AuthSettings(BaseModel):
         return self.github_host != GITHUB_COM
 
     @property
+    def lookups_as_app(self) -> bool:
+        """The program's own GitHub calls authenticate as the App: the provider needs the numeric
+        installation id for that; with only the owner, they use the token."""
+        return self.mode == "github-app" and self.installation_id is not None
+
+    @property
     def api_base_url(self) -> str | None:
         """The GitHub API the provider talks to; None is the provider's default (api.github.com)."""
         return f"https://{self.github_host}/api/v3/" if self.enterprise else None
