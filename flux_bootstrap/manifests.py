@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from . import chart, credentials, sops, tuning
+from .known_hosts import from_published_keys
 from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec
 from .settings import Settings
 
@@ -56,14 +57,8 @@ def namespace_manifest() -> dict[str, Any]:
 
 
 def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
-    """known_hosts lines for every published host key, sorted so the Secret never changes by order.
-
-    Flux's SSH client offers the server only the host-key types present in known_hosts; listing
-    every published type lets the server pick any of them, so a key type GitHub prefers or
-    rotates to never fails with "knownhosts: key mismatch".
-    """
-    lines = sorted({f"{host} {key.strip()}" for key in host_keys if key.strip()})
-    return "".join(f"{line}\n" for line in lines)
+    """known_hosts of the Secret, from the Git host's published keys (see known_hosts.py)."""
+    return from_published_keys(host_keys, host)
 
 
 def secret_manifest(identity: str, identity_pub: str, known_hosts_text: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from conftest import TOKEN
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import SecretValue, resolve_settings
-from flux_bootstrap.settings.auth import known_hosts_problem
+from flux_bootstrap.known_hosts import known_hosts_problem
 from pems import app_private_key, ca_certificate, ec_private_key
 
 KEY = "A" * 68  # base64-shaped host key material

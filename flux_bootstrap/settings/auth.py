@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .. import chart, pem
 from ..errors import Problem
+from ..known_hosts import MAX_KNOWN_HOSTS, known_hosts_problem, normalise_known_hosts
 from ..names import is_showable
 from ..git_url import (
     AZURE_SSH_HOST,
@@ -47,17 +48,9 @@ DEFAULT_USERNAME = "git"  # GitHub, GitLab, Azure DevOps and Gitea accept any us
 BITBUCKET_USERNAME = "x-token-auth"  # Bitbucket Cloud's username for repository/workspace access tokens
 # Flux versions that read githubAppInstallationOwner (source-controller v1.8, Flux 2.8).
 INSTALLATION_OWNER_SINCE = (2, 8)
-MAX_KNOWN_HOSTS = 64 * 1024
-MAX_KNOWN_HOSTS_LINES = 200
 _DIGITS = re.compile(r"[1-9][0-9]{0,19}", re.ASCII)
 _GITHUB_ACCOUNT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,128}", re.ASCII)
-_KEY_TYPES = frozenset({
-    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-})
-_HOST_PATTERN = re.compile(r"[A-Za-z0-9.:\[\]*?!_-]{1,300}|\|1\|[A-Za-z0-9+/=]{1,100}\|[A-Za-z0-9+/=]{1,100}", re.ASCII)
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,16384}={0,2}", re.ASCII)
 # Hosts that are known not to be a GitHub: githubUrl naming one of them is a mistake.
 _NOT_GITHUB = (GITLAB_HOST, BITBUCKET_HOST, "dev.azure.com", AZURE_SSH_HOST)
 
@@ -297,39 +290,6 @@ def _known_hosts(stack: AuthStack, mode: str, repo: RepoUrl, on_github: bool, re
 def ssh_host(repo: RepoUrl) -> str:
     """The host Flux connects to over SSH (Azure DevOps serves SSH on its own host)."""
     return AZURE_SSH_HOST if repo.kind == KIND_AZURE else repo.host
-
-
-def normalise_known_hosts(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines()]
-    return "".join(f"{line}\n" for line in lines if line and not line.startswith("#"))
-
-
-def known_hosts_problem(text: str, host: str, port: int | None) -> str | None:
-    """Why `text` is not usable known_hosts for host[:port]; None when it is. Our words only."""
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    fix = ("Use lines of the form `HOST KEYTYPE BASE64KEY` (as `ssh-keyscan` prints them), checked against the "
-           "host's documented fingerprints.")
-    if not lines:
-        return f"is empty. {fix}"
-    if len(lines) > MAX_KNOWN_HOSTS_LINES:
-        return f"has more than {MAX_KNOWN_HOSTS_LINES} lines. Keep only the lines of the repository's host."
-    wanted = host if port is None else f"[{host}]:{port}"
-    matched = hashed = False
-    for number, line in enumerate(lines, start=1):
-        parts = line.split()
-        if parts[0].startswith("@"):
-            return f"line {number} has a marker (@cert-authority or @revoked), which this program does not take. {fix}"
-        # The host field may list several names (`host,10.0.0.1`), as ~/.ssh/known_hosts often has.
-        patterns = parts[0].split(",") if len(parts[0]) <= 1024 else [""]
-        if len(parts) < 3 or not all(_HOST_PATTERN.fullmatch(p) for p in patterns) or parts[1] not in _KEY_TYPES \
-                or not _BASE64.fullmatch(parts[2]):
-            return f"line {number} is not a known_hosts line. {fix}"
-        hashed |= any(p.startswith("|1|") for p in patterns)
-        matched |= any(p.lower() == wanted for p in patterns)
-    if not (matched or hashed):
-        return (f"has no line for the repository's SSH host ({wanted}), so Flux would refuse the server. "
-                f"Start each line with {wanted}.")
-    return None
 
 
 def _ca_cert(project, stack: AuthStack, mode, repo: RepoUrl, config_dir: Path, project_dir: Path, refuse, problems) -> str | None:
