@@ -8,7 +8,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from flux_bootstrap import manifests
+from flux_bootstrap import manifests, validation
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import Settings
 
@@ -34,8 +34,12 @@ class FluxBootstrap(pulumi.ComponentResource):
     ):
         super().__init__("flux-bootstrap:index:FluxBootstrap", name, None, opts)
         try:
-            # First: a missing or altered chart archive stops the run before anything is created.
+            # First: a missing or altered chart archive, or helmValues Helm cannot render with the
+            # carried chart, stops the run before anything is created.
             spec = manifests.helm_release(settings)
+            unrenderable = validation.helm_values_problems(settings, spec.values, source=f"stack '{settings.stack}' settings")
+            if unrenderable:
+                raise ConfigError(unrenderable)
         except ConfigError as err:
             raise pulumi.RunError(str(err)) from None
 

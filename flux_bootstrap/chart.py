@@ -137,6 +137,16 @@ def _yaml_loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 
 
+class RenderedNotObjects(ValueError):
+    """Helm rendered the chart, but a template's output is not Kubernetes objects (a value put
+    text where the chart expects objects, e.g. in extraObjects). Names only the template."""
+
+    def __init__(self, template: str, reason: str):
+        super().__init__(f"{template} {reason}")
+        self.template = template
+        self.reason = reason
+
+
 @lru_cache(maxsize=8)
 def _render(version: str, values_json: str, name: str, namespace: str) -> tuple[RenderedObject, ...]:
     import helm_python
@@ -148,7 +158,13 @@ def _render(version: str, values_json: str, name: str, namespace: str) -> tuple[
     for template in sorted(rendered):
         if not template.endswith((".yaml", ".yml")):
             continue  # NOTES.txt
-        for document in yaml.load_all(rendered[template], Loader=_yaml_loader()):
+        try:
+            documents = list(yaml.load_all(rendered[template], Loader=_yaml_loader()))
+        except yaml.YAMLError:
+            raise RenderedNotObjects(template, "is not valid YAML") from None
+        for document in documents:
+            if document and not isinstance(document, dict):  # Helm would refuse to install it
+                raise RenderedNotObjects(template, "holds a document that is not a Kubernetes object")
             if document:
                 hook = (document.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook")
                 objects.append(RenderedObject(template, hook, document))

@@ -19,7 +19,14 @@ from .errors import ConfigError, Problem, format_problems
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
 from .stack_file import StackFile, read_stack_file, stack_name
-from .validation import chart_objects, validate_chart_objects, validate_helm_values, validate_object
+from .validation import (
+    HELM_VALUES_SETTING,
+    chart_objects,
+    helm_values_problems,
+    validate_chart_objects,
+    validate_helm_values,
+    validate_object,
+)
 
 REDACTED = "<redacted>"
 
@@ -58,6 +65,13 @@ def planned_objects(settings: Settings) -> list[dict[str, Any]]:
 def schema_problems(settings: Settings) -> list[str]:
     problems = [p for obj in planned_objects(settings) for p in validate_object(obj, settings.chart_version)]
     return problems + validate_helm_values(manifests.helm_release(settings).values)
+
+
+def render_problems(settings: Settings, stack_file: StackFile, project_dir: Path, values: dict[str, Any]) -> list[Problem]:
+    """helmValues that Helm cannot render with the carried chart, as a problem of that setting."""
+    return helm_values_problems(
+        settings, values, source=display_path(stack_file.path, project_dir), line=stack_file.lines.get(HELM_VALUES_SETTING)
+    )
 
 
 # Files beside the config that hold a secret, and what leaks when one is committed.
@@ -107,6 +121,8 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     try:
         schema = schema_problems(settings)
+        # Only with helmValues set: the only values no key check fully covers (keeps check fast).
+        problems += render_problems(settings, stack_file, project_dir, manifests.helm_release(settings).values)
     except ConfigError as err:  # the carried chart archive is missing or altered
         print(err, file=sys.stderr)
         return 1
@@ -136,7 +152,7 @@ def print_chart_version(version: str) -> None:
 
 def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
     try:
-        settings, _ = load(project_dir, stack, require_token=False)
+        settings, stack_file = load(project_dir, stack, require_token=False)
         release = manifests.helm_release(settings)
     except ConfigError as err:
         print(err, file=sys.stderr)
@@ -146,6 +162,11 @@ def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
         print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
               f"carried: {', '.join(sorted(chart.CARRIED))}.", file=sys.stderr)
         return 1
+    if with_chart:
+        failed = render_problems(settings, stack_file, project_dir, release.values)
+        if failed:
+            print(ConfigError(failed), file=sys.stderr)
+            return 1
     if not chart.is_carried(version):
         print(f"warning: {chart.describe(version)}", file=sys.stderr)
     header = (

@@ -4,13 +4,14 @@ any value against the chart's own values.yaml.
 Helm silently ignores a misspelled value, so two guards: the model forbids unknown keys (a typo in
 our code fails at once), a test walks every key path of a fully populated model against the
 chart's values.yaml, and `value_problems` checks the merged values (ours and the stack's
-`helmValues`) against the values.yaml of the chart version installed.
+`helmValues`) against the values.yaml of the chart version installed. `override_problems` also
+keeps `helmValues` off what the program protects and what a stack setting writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -146,6 +147,35 @@ OWNED: dict[tuple[str, ...], str] = {
 }
 
 
+# Values a dedicated stack setting writes when it is set: `helmValues` may write them only while
+# that setting is unset (else it would silently replace what the setting wrote, lists included).
+# "*" stands for every controller's key.
+_EVERY_POD = (("*",), ("cli",), ("crds", "migration"))
+SETTING_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "tolerations": tuple(pod + ("tolerations",) for pod in _EVERY_POD),
+    "tolerateControlPlane": tuple(pod + ("tolerations",) for pod in _EVERY_POD),
+    "nodeSelector": tuple(pod + ("nodeSelector",) for pod in _EVERY_POD),
+    "priorityClassName": (("*", "priorityClassName"),),
+    "registry": (("*", "image"), ("cli", "image")),
+    "size": (("*", "resources"), ("*", "container", "additionalArgs")),
+    "resources": (("*", "resources"),),
+}
+
+
+def setting_paths(settings: Iterable[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Key path -> the given stack settings (in SETTING_PATHS order) that write it."""
+    chosen = set(settings)
+    owners: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for setting, templates in SETTING_PATHS.items():
+        if setting not in chosen:
+            continue
+        for template in templates:
+            for key in (CONTROLLERS.values() if template[0] == "*" else (template[0],)):
+                path = (key, *template[1:])
+                owners[path] = owners.get(path, ()) + (setting,)
+    return owners
+
+
 # Kubernetes metadata maps: any key, even where values.yaml gives some (prometheus.io/scrape).
 FREE_FORM_KEYS = frozenset({"annotations", "labels"})
 
@@ -167,14 +197,15 @@ def _kind(value: Any) -> str:
 
 
 def _same_kind(default: Any, value: Any) -> bool:
-    return default is None or value is None or _kind(default) == _kind(value)
+    return default is None or _kind(default) == _kind(value)
 
 
 def value_problems(values: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
     """(dotted key path, message) for every value that is not in the chart's values.yaml
-    (`defaults`), or has another type there. Below an empty map of values.yaml (`nodeSelector: {}`)
-    and below annotations and labels (which values.yaml may pre-fill) any key is accepted: those
-    maps are free-form. Never echoes a value."""
+    (`defaults`), has another type there, or is null where values.yaml has a value (Helm deletes a
+    key set to null, and the templates read the chart's default). Below an empty map of values.yaml
+    (`nodeSelector: {}`) and below annotations and labels (which values.yaml may pre-fill) any key
+    is accepted: those maps are free-form. Never echoes a value."""
     return list(_walk(values, defaults, ()))
 
 
@@ -186,27 +217,40 @@ def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...
                                  "Check the spelling against the chart's values.yaml.")
             continue
         default = defaults[key]
-        if not _same_kind(default, value):
+        if value is None and default is not None:
+            yield dotted(here), ("must not be null: Helm would delete the chart's default here, which the chart's "
+                                 "templates need. Remove the key to keep the default, or give a value of the same type.")
+        elif not _same_kind(default, value):
             yield dotted(here), f"must be {_kind(default)}, as in the chart's values.yaml."
         elif isinstance(default, dict) and default and isinstance(value, dict) and key not in FREE_FORM_KEYS:
             yield from _walk(value, default, here)
 
 
-def override_problems(overrides: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
+def override_problems(
+    overrides: dict[str, Any], defaults: dict[str, Any], settings: Iterable[str] = ()
+) -> list[tuple[str, str]]:
     """(dotted key path, message) for each problem of the stack's `helmValues`: a value the
-    program protects or a setting owns, then every path not in the chart's values.yaml."""
+    program protects or a setting owns, a value one of the stack settings that are set
+    (`settings`, by name) writes, then every value problem against the chart's values.yaml."""
+    written = setting_paths(settings)
     found: dict[str, str] = {}
-    for path in (*PROTECTED, *OWNED):
-        why = f"because {PROTECTED[path]}" if path in PROTECTED else f"through the stack setting {OWNED[path]}"
+    for path in (*PROTECTED, *OWNED, *written):
+        if path in PROTECTED:
+            why, refusal = f"because {PROTECTED[path]}", f"cannot be overridden: {PROTECTED[path]}."
+        elif path in OWNED:
+            why, refusal = f"through the stack setting {OWNED[path]}", f"is set by the stack setting {OWNED[path]}; use that setting instead."
+        else:
+            names, several = " and ".join(written[path]), len(written[path]) > 1
+            why = f"through the stack setting{'s' * several} {names}"
+            refusal = (f"is set by the stack setting{'s' * several} {names}, which this would replace; change it "
+                       f"through {names} instead (helmValues may set it only while {names} {'are' if several else 'is'} "
+                       "not set).")
         node: Any = overrides
         for depth, key in enumerate(path):
             if not isinstance(node, dict) or key not in node:
                 break
             if depth == len(path) - 1:
-                found[dotted(path)] = (
-                    f"cannot be overridden: {PROTECTED[path]}." if path in PROTECTED
-                    else f"is set by the stack setting {OWNED[path]}; use that setting instead."
-                )
+                found.setdefault(dotted(path), refusal)
             elif node[key] is None:  # null removes the whole map from the chart's values
                 found.setdefault(dotted(path[: depth + 1]), f"must not be null: that would remove {dotted(path)}, "
                                                             f"which the program sets {why}.")

@@ -2,7 +2,8 @@
 
 Only what a setting changes is sent, so a stack that sets nothing gets the values it always got
 (plus the CRD migration hook, see `migration_hook`). `helmValues` is merged last, over ours; the
-settings already refused any of its paths that is protected or not in the chart's values.yaml.
+settings already refused any of its paths that is protected, written by a stack setting that is
+set (helm_values.SETTING_PATHS), null over a chart default, or not in the chart's values.yaml.
 """
 
 from __future__ import annotations

@@ -6,19 +6,25 @@ A Pulumi mock accepts any value, and Kubernetes only rejects a bad object at dep
   unknown fields refused as `kubectl --validate=strict` does;
 - Namespace and Secret, and every object the chart renders: the Kubernetes schemas of
   `kubernetes-validate`, strict;
-- Helm values: every key path against the chart's values.yaml (unknown keys refused).
+- Helm values: every key path against the chart's values.yaml (unknown keys refused), and, when
+  the stack sets helmValues, the carried chart rendered with them (what no key check can see).
 Messages name the object and the field path; they are built for redacted objects (render,
 check) and test data, never for a Secret holding a real key.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import tarfile
 from functools import lru_cache
 from typing import Any, Iterable
 
 from . import chart
+from .errors import Problem
 from .helm_values import RELEASE_NAME
 from .manifests import NAMESPACE
+from .settings import Settings
 from .settings.tuning import TuningSettings
 from .tuning import chart_values as tuned_values
 
@@ -112,3 +118,55 @@ def validate_helm_values(values: dict[str, Any], chart_version: str = chart.NEWE
 
     defaults = chart.default_values(chart.schema_version(chart_version))
     return [f"Helm values: {path}: {message}" for path, message in value_problems(values, defaults)]
+
+
+HELM_VALUES_SETTING = "helmValues"
+# A chart template's path as Helm's errors give it (flux2/templates/helm-controller.yaml:1:18).
+_TEMPLATE = re.compile(r"[A-Za-z0-9_.-]+/templates/[A-Za-z0-9_./-]+?\.(?:yaml|yml|tpl)")
+
+
+@lru_cache(maxsize=None)
+def _templates(version: str) -> frozenset[str]:
+    """The template files of the carried chart `version`, by their path in the archive."""
+    with tarfile.open(fileobj=io.BytesIO(chart.carried_archive(version)), mode="r:gz") as archive:
+        return frozenset(member.name for member in archive.getmembers() if member.isfile() and "/templates/" in member.name)
+
+
+def chart_render_problem(version: str, values: dict[str, Any]) -> str | None:
+    """None when Helm renders the carried chart `version` with the release's `values` into
+    Kubernetes objects; else why not, in our words. Helm's own error may quote a value, so of it
+    only the path of the chart template that failed is kept, and only when the chart has it."""
+    from helm_python.errors import HelmRenderError, HelmValuesError
+
+    try:
+        chart_objects(version, values)
+    except (HelmRenderError, HelmValuesError) as err:
+        template = next((found for found in _TEMPLATE.findall(str(err)) if found in _templates(version)), None)
+        where = f"its template {template} fails" if template else "a template fails"
+        more = ("`helm template` with the same values shows Helm's full error, not shown here because it may "
+                "quote a value.")
+    except chart.RenderedNotObjects as err:
+        where = f"its template {err.template} {err.reason}"
+        more = "Helm would refuse to install it."
+    else:
+        return None
+    return (
+        f"makes Helm fail to render the flux2 chart {version} ({where}): a value here does not fit what the "
+        "chart's templates expect (such as text or a template where they expect objects), so `pulumi up` would "
+        f"fail. Correct or remove it; {more}"
+    )
+
+
+def helm_values_problems(
+    settings: Settings, values: dict[str, Any], *, source: str, line: int | None = None
+) -> list[Problem]:
+    """The problem of the stack setting helmValues when Helm cannot render the carried chart with
+    the release's `values` (see chart_render_problem), named as from `source` at `line`.
+    Renders only when the stack sets helmValues (our own values are proven by the tests) and the
+    chart version is carried (another one cannot be rendered offline)."""
+    if not settings.tuning.helm_values or not chart.is_carried(settings.chart_version):
+        return []
+    message = chart_render_problem(settings.chart_version, values)
+    if message is None:
+        return []
+    return [Problem(source, message, field=f"{settings.project}:{HELM_VALUES_SETTING}", line=line, label="setting")]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from flux_bootstrap import chart, manifests
+from flux_bootstrap import chart, manifests, validation
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
-from flux_bootstrap.validation import validate_chart_objects, validate_object
+from flux_bootstrap.validation import chart_render_problem, helm_values_problems, validate_chart_objects, validate_object
 
 V = DEFAULT_CHART_VERSION
 KUBERNETES = chart.KNOWN_VERSIONS[V].min_kubernetes
@@ -211,3 +211,58 @@ def test_helm_values_reach_the_objects(config_dir, baseline):
     assert "--log-level=debug" in pod(source)["containers"][0]["args"]
     assert source["spec"]["template"]["metadata"]["annotations"]["example.com/team"] == "ops"
     assert source["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scrape"] == "true"  # merged, not replaced
+
+
+def test_helm_values_set_what_an_unset_setting_would_and_reach_the_objects(config_dir):
+    # No size, tolerations or registry set: helmValues is the escape hatch for those values too.
+    toleration = {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}
+    objects = render(config_dir, helmValues={"kustomizeController": {
+        "container": {"additionalArgs": ["--concurrent=20"]}, "tolerations": [toleration],
+        "resources": {"limits": {"memory": "2Gi"}}, "priorityClassName": "system-cluster-critical",
+    }})
+    kustomize = pod(of_kind(objects, "Deployment")["kustomize-controller"])
+    assert "--concurrent=20" in kustomize["containers"][0]["args"]
+    assert kustomize["containers"][0]["resources"]["limits"] == {"memory": "2Gi"}
+    assert kustomize["tolerations"] == [toleration] and kustomize["priorityClassName"] == "system-cluster-critical"
+
+
+# extraObjects passes every key path and type check, but its entries are templates Helm runs.
+MARK = "zq9marker"
+UNRENDERABLE = {
+    "a template that fails": ([{"kind": '{{ fail "' + MARK + '" }}'}], "its template flux2/templates/extra-manifests.yaml fails"),
+    "a template reading a missing value": ([{"kind": "{{ .Values." + MARK + ".x }}"}], "its template flux2/templates/extra-manifests.yaml fails"),
+    "text instead of an object": ([f"{MARK}: ["], "flux2/templates/extra-manifests.yaml holds a document that is not a Kubernetes object"),
+    "a template breaking the YAML": ([{MARK: '{{ printf "%c" 39 }}'}], "flux2/templates/extra-manifests.yaml is not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("extra,fragment", UNRENDERABLE.values(), ids=UNRENDERABLE.keys())
+def test_values_helm_cannot_render_are_told_without_helms_text(config_dir, extra, fragment):
+    settings = settings_of(config_dir, helmValues={"extraObjects": extra})  # the key checks pass
+    release = manifests.helm_release(settings)
+    message = chart_render_problem(V, release.values)
+    assert message is not None and fragment in message, message
+    assert message.startswith(f"makes Helm fail to render the flux2 chart {V} (") and MARK not in message
+    (problem,) = helm_values_problems(settings, release.values, source="stack 'dev' settings", line=7)
+    assert (problem.field, problem.line, problem.message) == ("flux-bootstrap:helmValues", 7, message)
+
+
+def test_only_template_paths_of_the_chart_are_kept_from_helms_error(monkeypatch):
+    from helm_python.errors import HelmRenderError
+
+    def failing(version, values):
+        raise HelmRenderError(f'template: gotpl:1:3: executing "{MARK}/templates/x.yaml" at <.Values.{MARK}>: nil pointer')
+
+    monkeypatch.setattr(validation, "chart_objects", failing)
+    message = chart_render_problem(V, {})
+    assert message is not None and "(a template fails)" in message and MARK not in message
+
+
+def test_renders_only_with_helm_values_set_and_a_carried_chart(config_dir):
+    broken = {"extraObjects": ["not an object"]}
+    assert chart_render_problem(V, broken) is not None
+    # The values passed are the release's: without helmValues (or offline-unrenderable), no render.
+    assert helm_values_problems(settings_of(config_dir), broken, source="s") == []
+    assert helm_values_problems(settings_of(config_dir, chartVersion="2.17.2", helmValues={"logLevel": "debug"}),
+                                broken, source="s") == []
+    assert helm_values_problems(settings_of(config_dir, helmValues={"logLevel": "debug"}), broken, source="s") != []

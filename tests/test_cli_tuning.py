@@ -103,3 +103,44 @@ def test_check_names_the_line_and_key_path(project, capsys, edit, expected):
     assert code == 1 and out == ""
     assert "1 configuration problem;" in err and expected in err, err
     assert edit[1].split(":")[-1].strip() not in err.replace("'flux-bootstrap:", "")  # the value is not echoed
+
+
+MARK = "zq9marker"
+FAILING_TEMPLATE = STACK.replace("    logLevel: debug\n", "    extraObjects:\n      - kind: '{{ fail \"" + MARK + "\" }}'\n")
+
+
+@pytest.mark.parametrize("command", [("check",), ("render", "--chart")])
+def test_values_helm_cannot_render_stop_check_and_render_chart(project, capsys, command):
+    (project / "Pulumi.dev.yaml").write_text(FAILING_TEMPLATE)
+    code, out, err = run_cli(project, *command, "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("1 configuration problem;"), err
+    assert ("line 19, setting 'flux-bootstrap:helmValues': makes Helm fail to render the flux2 chart 2.18.3 "
+            "(its template flux2/templates/extra-manifests.yaml fails)") in err, err
+    assert MARK not in err and "Traceback" not in err
+
+
+def test_render_without_the_chart_does_not_render_it(project, capsys):
+    # Only check and render --chart run Helm; plain render prints the release as configured.
+    (project / "Pulumi.dev.yaml").write_text(FAILING_TEMPLATE)
+    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert next(yaml.safe_load_all(out))["helmRelease"]["values"]["extraObjects"] == [{"kind": '{{ fail "' + MARK + '" }}'}]
+
+
+@pytest.mark.parametrize("command", [("check",), ("render", "--chart")])
+def test_a_null_block_is_refused_before_helm_runs(project, capsys, command):
+    (project / "Pulumi.dev.yaml").write_text(STACK.replace("    logLevel: debug\n", "    helmController: null\n"))
+    code, out, err = run_cli(project, *command, "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "line 19, setting 'flux-bootstrap:helmValues.helmController': must not be null" in err, err
+
+
+def test_check_refuses_helm_values_that_replace_what_a_setting_writes(project, capsys):
+    # The stack sets size and tolerateControlPlane: these would drop --concurrent and the toleration.
+    (project / "Pulumi.dev.yaml").write_text(STACK.replace("    logLevel: debug\n", (
+        "    kustomizeController:\n      container:\n        additionalArgs: [--log-encoding=json]\n      tolerations: []\n")))
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 1 and err.startswith("2 configuration problems;"), err
+    assert "setting 'flux-bootstrap:helmValues.kustomizeController.container.additionalArgs': is set by the stack setting size" in err
+    assert "setting 'flux-bootstrap:helmValues.kustomizeController.tolerations': is set by the stack settings tolerations and tolerateControlPlane" in err

@@ -8,7 +8,7 @@ import json
 import pulumi
 import pytest
 
-from harness import Run, run_program
+from harness import COMPONENT, Run, run_program
 from test_program import KUSTOMIZATION, RELEASE
 from flux_bootstrap.validation import validate_helm_values, validate_object
 
@@ -84,6 +84,10 @@ def test_multitenancy_gives_our_kustomization_an_account(config_dir):
         ({"imageAutomation": "true"}, "setting 'flux-bootstrap:imageAutomation': needs readWriteKey"),
         ({"helmValues": json.dumps({"installCRDs": False})}, "setting 'flux-bootstrap:helmValues.installCRDs': cannot be overridden"),
         ({"resources": json.dumps({"helm-controller": {"limits": {"memory": "32Mi"}}})}, "'flux-bootstrap:resources.helm-controller.limits.memory': is below"),
+        ({"helmValues": json.dumps({"helmController": None})}, "setting 'flux-bootstrap:helmValues.helmController': must not be null"),
+        ({"helmValues": json.dumps({"rbac": None})}, "setting 'flux-bootstrap:helmValues.rbac': must not be null"),
+        ({"size": "large", "helmValues": json.dumps({"kustomizeController": {"container": {"additionalArgs": ["--x"]}}})},
+         "setting 'flux-bootstrap:helmValues.kustomizeController.container.additionalArgs': is set by the stack setting size"),
     ],
 )
 def test_refused_tuning_registers_nothing(config_dir, capsys, settings, fragment):
@@ -104,3 +108,23 @@ def test_a_structured_setting_stored_as_a_secret_is_refused(config_dir):
     with pytest.raises(pulumi.RunError, match="setting 'flux-bootstrap:helmValues': is stored as a secret"):
         run_program({"configDir": str(config_dir)}, secrets={"helmValues": json.dumps({"logLevel": "debug"})}, run=run)
     assert run.registrations == []
+
+
+def test_helm_values_helm_cannot_render_stop_the_run_before_anything_is_created(config_dir, capsys):
+    mark = "zq9marker"
+    run = Run()
+    with pytest.raises(pulumi.RunError) as err:
+        run_program({"configDir": str(config_dir),
+                     "helmValues": json.dumps({"extraObjects": [{"kind": '{{ fail "' + mark + '" }}'}]})}, run=run)
+    message = str(err.value)
+    assert message.startswith("1 configuration problem;"), message
+    assert ("setting 'flux-bootstrap:helmValues': makes Helm fail to render the flux2 chart 2.18.3 "
+            "(its template flux2/templates/extra-manifests.yaml fails)") in message, message
+    assert [r.type for r in run.registrations] == [COMPONENT] and run.invokes == []  # only the component itself
+    assert mark not in message and mark not in capsys.readouterr().err
+
+
+def test_helm_values_that_render_reach_the_release(config_dir):
+    extra = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "team"}}]
+    values = release_values(run_program({"configDir": str(config_dir), "helmValues": json.dumps({"extraObjects": extra})}))
+    assert values["extraObjects"] == extra

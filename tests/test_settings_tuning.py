@@ -98,7 +98,8 @@ def test_registries_accepted(config_dir, registry):
      {"ephemeral-storage": "2Gi"}, {"cpu": "+1"}, {"memory": "1E3"}],
 )
 def test_kubernetes_quantities_accepted(config_dir, quantities):
-    resolve(config_dir.parent, resources={"source-controller": {"requests": quantities}})
+    tuning = resolve(config_dir.parent, resources={"source-controller": {"requests": quantities}}).tuning
+    assert tuning.resources["source-controller"].as_chart_value() == {"requests": quantities}
 
 
 def test_quantities_compare_by_amount():
@@ -174,6 +175,18 @@ REFUSALS = {
     "helm values bypass imageAutomation": ({"helmValues": {"imageAutomationController": {"create": True}}}, "helmValues.imageAutomationController.create", "stack setting imageAutomation"),
     "helm values bypass networkPolicy": ({"helmValues": {"policies": {"create": False}}}, "helmValues.policies.create", "stack setting networkPolicy"),
     "helm values bypass imagePullSecrets": ({"helmValues": {"imagePullSecrets": [{"name": MARK}]}}, "helmValues.imagePullSecrets", "stack setting imagePullSecrets"),
+    "helm values null a block of the chart": ({"helmValues": {"helmController": None}}, "helmValues.helmController", "must not be null: Helm would delete the chart's default here"),
+    "helm values null a nested value": ({"helmValues": {"sourceController": {"resources": {"requests": None}}}}, "helmValues.sourceController.resources.requests", "must not be null"),
+    "helm values null a protected parent": ({"helmValues": {"kustomizeController": None}}, "helmValues.kustomizeController", "must not be null: that would remove kustomizeController.create"),
+    "helm values replace the tolerations": ({"tolerations": [{"key": "k", "operator": "Exists"}], "helmValues": {"kustomizeController": {"tolerations": [{"key": MARK}]}}}, "helmValues.kustomizeController.tolerations", "is set by the stack setting tolerations, which this would replace; change it through tolerations instead"),
+    "helm values replace the control-plane toleration": ({"tolerateControlPlane": "true", "helmValues": {"cli": {"tolerations": []}}}, "helmValues.cli.tolerations", "stack setting tolerateControlPlane"),
+    "helm values replace the node selector": ({"nodeSelector": {"disktype": "ssd"}, "helmValues": {"crds": {"migration": {"nodeSelector": {"a": MARK}}}}}, "helmValues.crds.migration.nodeSelector", "stack setting nodeSelector"),
+    "helm values replace the priority class": ({"priorityClassName": "high", "helmValues": {"helmController": {"priorityClassName": MARK}}}, "helmValues.helmController.priorityClassName", "stack setting priorityClassName"),
+    "helm values replace the registry": ({"registry": "r.io/flux", "helmValues": {"cli": {"image": MARK}}}, "helmValues.cli.image", "stack setting registry"),
+    "helm values replace the size's arguments": ({"size": "large", "helmValues": {"kustomizeController": {"container": {"additionalArgs": [MARK]}}}}, "helmValues.kustomizeController.container.additionalArgs", "stack setting size"),
+    "helm values replace part of the size's resources": ({"size": "small", "helmValues": {"sourceWatcher": {"resources": {"limits": {"cpu": MARK}}}}}, "helmValues.sourceWatcher.resources", "stack setting size"),
+    "helm values replace resources": ({"resources": {"helm-controller": {"limits": {"memory": "1Gi"}}}, "helmValues": {"notificationController": {"resources": {}}}}, "helmValues.notificationController.resources", "stack setting resources"),
+    "helm values null what a setting writes": ({"size": "small", "helmValues": {"helmController": {"container": None}}}, "helmValues.helmController.container", "must not be null: that would remove helmController.container.additionalArgs, which the program sets through the stack setting size"),
     "helm values too deep": ({"helmValues": {"extraObjects": DEEP}}, "helmValues", "deeper than 32"),
     "helm values too many": ({"helmValues": {"extraObjects": list(range(10_001))}}, "helmValues", "more than 10000"),
     "helm values huge string": ({"helmValues": {"clusterDomain": MARK * 10_000}}, "helmValues", "longer than 65536"),
@@ -236,3 +249,50 @@ def test_image_automation_needs_write_access_only_through_our_read_only_deploy_k
         imageAutomation="true",
     ).tuning.image_automation
     assert "needs readWriteKey" in refusal(config_dir.parent, imageAutomation="true")
+
+
+@pytest.mark.parametrize("block", ["helmController", "cli", "distro", "notificationController", "prometheus", "rbac"])
+def test_a_block_of_the_chart_set_to_null_is_refused(config_dir, block):
+    # Helm would delete the block and its templates fail on it (nil pointer): refused by name.
+    message = refusal(config_dir.parent, helmValues={block: None})
+    assert f"setting 'flux-bootstrap:helmValues.{block}': must not be null" in message, message
+
+
+def test_null_is_refused_only_where_the_chart_has_a_value():
+    from flux_bootstrap.helm_values import value_problems
+
+    assert value_problems({"a": None, "b": {"c": None}}, {"a": None, "b": {"c": None, "d": 1}}) == []
+    assert [path for path, _ in value_problems({"b": {"d": None}}, {"b": {"c": None, "d": 1}})] == ["b.d"]
+
+
+def test_two_settings_writing_the_same_value_are_both_named(config_dir):
+    message = refusal(config_dir.parent, tolerateControlPlane="true", tolerations=[{"key": "k", "operator": "Exists"}],
+                      helmValues={"sourceController": {"tolerations": []}})
+    assert ("'flux-bootstrap:helmValues.sourceController.tolerations': is set by the stack settings tolerations and "
+            "tolerateControlPlane") in message, message
+
+
+def test_the_reported_overrides_of_a_tuned_stack_are_refused(config_dir):
+    # size and tolerateControlPlane set: helmValues would have dropped --concurrent=10 and the toleration.
+    message = refusal(config_dir.parent, size="large", tolerateControlPlane="true", helmValues={
+        "kustomizeController": {"container": {"additionalArgs": ["--log-encoding=json"]}, "tolerations": []},
+    })
+    assert message.startswith("2 configuration problems;"), message
+    assert "'flux-bootstrap:helmValues.kustomizeController.container.additionalArgs': is set by the stack setting size" in message
+    assert "'flux-bootstrap:helmValues.kustomizeController.tolerations': is set by the stack setting tolerateControlPlane" in message
+
+
+# helmValues on a path a dedicated setting writes: the escape hatch while that setting is unset.
+OWNED_WHEN_SET = {
+    "tolerations": {"kustomizeController": {"tolerations": [{"key": "k", "operator": "Exists"}]}},
+    "nodeSelector": {"cli": {"nodeSelector": {"disktype": "ssd"}}, "crds": {"migration": {"nodeSelector": {"a": "b"}}}},
+    "priorityClassName": {"helmController": {"priorityClassName": "high"}},
+    "registry": {"sourceController": {"image": "r.io/source-controller"}, "cli": {"image": "r.io/flux-cli"}},
+    "size and resources": {"kustomizeController": {"container": {"additionalArgs": ["--concurrent=20"]},
+                                                   "resources": {"limits": {"memory": "2Gi"}}}},
+}
+
+
+@pytest.mark.parametrize("helm_values", OWNED_WHEN_SET.values(), ids=OWNED_WHEN_SET.keys())
+def test_helm_values_may_set_what_an_unset_setting_would(config_dir, helm_values):
+    assert resolve(config_dir.parent, helmValues=helm_values).tuning.helm_values == helm_values

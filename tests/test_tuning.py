@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
+from conftest import ROOT
+
 from flux_bootstrap import chart, tuning
-from flux_bootstrap.helm_values import CONTROLLERS, FluxChartValues, chart_values as base_values, deep_merge, value_problems
+from flux_bootstrap.helm_values import (
+    CONTROLLERS,
+    SETTING_PATHS,
+    FluxChartValues,
+    chart_values as base_values,
+    deep_merge,
+    setting_paths,
+    value_problems,
+)
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION
 from flux_bootstrap.settings.tuning import CONTROL_PLANE_TOLERATION, ResourceRequirements, Toleration, TuningSettings
 from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
@@ -179,5 +194,58 @@ def test_a_typo_in_our_values_is_caught():
         FluxChartValues.model_validate({**BASE, "imageReflectorController": {}})
 
 
-def test_values_are_deterministic():
-    assert tuning.chart_values(EVERYTHING, V) == tuning.chart_values(EVERYTHING.model_copy(), V)
+def test_values_are_the_same_in_every_process():
+    # Two processes with different hash seeds build the values from the same settings: no set or
+    # hash order may reach them (key and list order included), or each `pulumi up` would diff.
+    script = (
+        "import json, sys\n"
+        "from flux_bootstrap import tuning\n"
+        "from flux_bootstrap.settings.tuning import TuningSettings\n"
+        "settings = TuningSettings.model_validate_json(sys.stdin.read())\n"
+        f"print(json.dumps(tuning.chart_values(settings, {V!r})))\n"
+    )
+
+    def build(seed: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], input=EVERYTHING.model_dump_json(), capture_output=True, text=True,
+            cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+        )
+        return done.stdout
+
+    first = build("1")
+    assert json.loads(first) == tuning.chart_values(EVERYTHING, V)
+    assert build("2") == first
+
+
+# One way to set each setting of SETTING_PATHS (tolerateControlPlane arrives as a toleration).
+ONE_SETTING = {
+    "tolerations": {"tolerations": (Toleration(key="dedicated", operator="Exists"),)},
+    "tolerateControlPlane": {"tolerations": (CONTROL_PLANE_TOLERATION,)},
+    "nodeSelector": {"node_selector": {"disktype": "ssd"}},
+    "priorityClassName": {"priority_class_name": "flux-critical"},
+    "registry": {"registry": "mirror.example.com/fluxcd"},
+    "size": {"size": "large"},
+    "resources": {"resources": {name: ResourceRequirements.model_validate({"limits": {"memory": "3Gi"}})
+                                for name in CONTROLLERS}},
+}
+
+
+def leaf_paths(value, path=()):
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from leaf_paths(inner, path + (key,))
+    else:
+        yield path, value
+
+
+@pytest.mark.parametrize("setting", sorted(ONE_SETTING))
+def test_the_table_of_setting_paths_covers_every_value_the_setting_writes(setting):
+    # Whatever a setting changes in the values, helmValues must not be able to replace silently.
+    assert set(ONE_SETTING) == set(SETTING_PATHS)
+    every = {"image_automation": True, "source_watcher": True}
+    before = dict(leaf_paths(values(**every)))
+    changed = [path for path, value in leaf_paths(values(**every, **ONE_SETTING[setting])) if before.get(path) != value]
+    assert changed
+    owned = setting_paths([setting])
+    for path in changed:
+        assert any(path[: len(prefix)] == prefix for prefix in owned), path

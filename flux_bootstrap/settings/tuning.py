@@ -18,8 +18,9 @@ from typing import Annotated, Any, Callable, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictInt, StrictStr, ValidationInfo, field_validator, model_validator
 
 from ..errors import ConfigError, Problem
-from ..helm_values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, override_problems
+from ..helm_values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, SETTING_PATHS, override_problems
 from ..sizes import SIZES, Size
+from ..yaml_source import MAX_DEPTH, MAX_NODES
 from .base import Group
 from .fields import StackBool
 
@@ -32,8 +33,6 @@ MAX_NODE_SELECTOR = 32
 MAX_PULL_SECRETS = 16
 MAX_QUANTITY_LENGTH = 64
 MAX_REGISTRY_LENGTH = 200  # the image names stay below the 255 characters a reference may have
-MAX_HELM_VALUES_DEPTH = 32
-MAX_HELM_VALUES_NODES = 10_000
 MAX_HELM_VALUES_STRING = 64 * 1024
 MAX_DNS_SUBDOMAIN = 253
 MAX_LABEL_NAME = 63
@@ -162,7 +161,8 @@ def _mapping(what: str, limit: int, example: str) -> Callable[[Any], Any]:
 
 
 def _json_shape(value: Any) -> dict[str, Any]:
-    """helmValues is any chart value: refuse what no values.yaml holds, and hostile sizes, early."""
+    """helmValues is any chart value: refuse what no values.yaml holds, and hostile sizes, early
+    (at most the depth and number of values a config file may have)."""
     if not isinstance(value, dict):
         raise ValueError("must be an object of chart values: a YAML mapping in the stack file, or "
                          "`pulumi config set --path 'helmValues.logLevel' debug`.")
@@ -171,10 +171,10 @@ def _json_shape(value: Any) -> dict[str, Any]:
     while stack:
         node, depth = stack.pop()
         count += 1
-        if count > MAX_HELM_VALUES_NODES:
-            raise ValueError(f"holds more than {MAX_HELM_VALUES_NODES} values.")
-        if depth > MAX_HELM_VALUES_DEPTH:
-            raise ValueError(f"nests deeper than {MAX_HELM_VALUES_DEPTH} levels.")
+        if count > MAX_NODES:
+            raise ValueError(f"holds more than {MAX_NODES} values.")
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nests deeper than {MAX_DEPTH} levels.")
         if isinstance(node, dict):
             if not all(isinstance(key, str) for key in node):
                 raise ValueError("has a key that is not a string.")
@@ -415,9 +415,15 @@ def resolve_tuning(
             found.extend(err.problems)
         else:
             found.extend(stack_problem(f"helmValues.{path}", message)
-                         for path, message in override_problems(tuning.helm_values, defaults))
+                         for path, message in override_problems(tuning.helm_values, defaults, _set_settings(stack)))
     problems.extend(found)
     return None if found else tuning
+
+
+def _set_settings(stack: TuningStack) -> set[str]:
+    """The settings of SETTING_PATHS that are set (not empty, off or absent), by stack name."""
+    by_alias = {field.alias or name: getattr(stack, name) for name, field in TuningStack.model_fields.items()}
+    return {setting for setting in SETTING_PATHS if by_alias[setting]}
 
 
 def _tolerations(stack: TuningStack) -> tuple[Toleration, ...]:
