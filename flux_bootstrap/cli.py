@@ -136,7 +136,7 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
     print(
         f"ok: stack {stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
         f"(auth {settings.auth.mode}), "
-        f"flux2 chart {settings.chart_version}; 4 objects and the Helm values match their schemas"
+        f"flux2 chart {settings.chart_version}; {len(planned_objects(settings))} objects and the Helm values match their schemas"
     )
     print_chart_version(settings.chart_version)
     return 0
