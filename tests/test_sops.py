@@ -170,7 +170,7 @@ REFUSED = {
     "public-key-mismatch": (lambda i: keygen_file(i, new_identity()[1]), "mixes two keys"),
     "recipient-instead": (lambda i: sops.recipient_of(i), "public key"),
     "ssh-key-instead": (
-        lambda i: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA" + i[20:40] + "\n-----END OPENSSH PRIVATE KEY-----\n",
+        lambda i: "-----BEGIN " + "OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA" + i[20:40] + "\n-----END OPENSSH PRIVATE KEY-----\n",
         "SSH",
     ),
     "ssh-public-key-instead": (lambda i: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA" + i[20:40], "SSH"),
