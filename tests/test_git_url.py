@@ -1,5 +1,3 @@
-import json
-
 import jsonschema
 import pytest
 
@@ -201,7 +199,7 @@ REFUSED = [
     ("ssh://glpat-Ab3dEf6hIj9kLm2nOp5q@gitlab.zqx.example/zqxgroup/zqxrepo.git", "SSH user name that looks like a token"),
     ("ghp_Zq9Sec@gitea.zqx.example:zqxowner/zqxrepo.git", "SSH user name that looks like a token"),
     (f"https://zqxuser@bitbucket.org/zqxws/zqxrepo.git", "user or a token before '@'"),
-    (f"https://{TOKEN}@dev.azure.com/zqxorg/zqxproj/_git/zqxrepo", "user or a token before '@'"),
+    ("https://{TOKEN}@dev.azure.com/zqxorg/zqxproj/_git/zqxrepo", "user or a token before '@'"),
     (f"https://zqxorg:{TOKEN}@dev.azure.com/zqxorg/zqxproj/_git/zqxrepo", "password or token"),
     (f"ssh://git:{TOKEN}@gitea.zqx.example/zqxowner/zqxrepo.git", "password or token"),
     (f"git:{TOKEN}@gitea.zqx.example:zqxowner/zqxrepo.git", "password or token"),

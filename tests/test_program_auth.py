@@ -11,7 +11,7 @@ import pytest
 
 from conftest import TOKEN
 from flux_bootstrap.validation import validate_object
-from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, LOOKUPS, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
 from pems import app_private_key, ca_certificate
 
 CLUSTER_SIDE = [NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION]

@@ -22,7 +22,8 @@ from flux_bootstrap.helm_values import (
     value_problems,
 )
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION
-from flux_bootstrap.settings.tuning import CONTROL_PLANE_TOLERATION, ResourceRequirements, Toleration, TuningSettings
+from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, ResourceRequirements, Toleration
+from flux_bootstrap.settings.tuning import TuningSettings
 from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
 from flux_bootstrap.validation import validate_helm_values
 
@@ -112,7 +113,7 @@ def test_each_size_sets_resources_and_concurrency(size):
 
 
 def test_presets_grow_and_keep_requests_within_limits():
-    from flux_bootstrap.settings.tuning import quantity_value as q
+    from flux_bootstrap.kube_values import quantity_value as q
 
     small, medium, large = SIZES["small"], SIZES["medium"], SIZES["large"]
     for resource in ("cpu", "memory"):
