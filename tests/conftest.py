@@ -12,6 +12,15 @@ SHARED = ROOT.parent / "shared" / "reference" / "flux"
 TOKEN = "tok-Secret-1234567890"  # a stand-in token; tests assert it never shows up anywhere
 
 
+def leaf_paths(value, path=()):
+    """(key path, value) of every leaf of nested mappings; an empty mapping is a leaf."""
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from leaf_paths(inner, path + (key,))
+    else:
+        yield path, value
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     """A config folder holding the seed's flux.yaml and a secrets file."""

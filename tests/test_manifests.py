@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import leaf_paths
 from flux_bootstrap import chart, manifests
 from flux_bootstrap.helm_values import CHART_REPOSITORY, FluxChartValues, chart_values
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
@@ -182,17 +183,9 @@ def test_helm_values_model_refuses_unknown_keys(config_dir):
     assert validate_helm_values(values) != []
 
 
-def _key_paths(value, prefix=()):
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            yield from _key_paths(inner, prefix + (key,))
-    else:
-        yield prefix, value
-
-
 def test_every_value_we_set_exists_in_the_chart_with_its_type():
     values = chart.default_values(DEFAULT_CHART_VERSION)  # values.yaml of the carried chart
-    for path, value in _key_paths(chart_values().as_helm_values()):
+    for path, value in leaf_paths(chart_values().as_helm_values()):
         node = values
         for i, key in enumerate(path):
             assert isinstance(node, dict), path

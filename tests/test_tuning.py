@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, leaf_paths
 
 from flux_bootstrap import chart, tuning
 from flux_bootstrap.helm_values import (
@@ -229,14 +229,6 @@ ONE_SETTING = {
     "resources": {"resources": {name: ResourceRequirements.model_validate({"limits": {"memory": "3Gi"}})
                                 for name in CONTROLLERS}},
 }
-
-
-def leaf_paths(value, path=()):
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            yield from leaf_paths(inner, path + (key,))
-    else:
-        yield path, value
 
 
 @pytest.mark.parametrize("setting", sorted(ONE_SETTING))
