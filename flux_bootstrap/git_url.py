@@ -89,7 +89,7 @@ _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 # SSH users: POSIX-style names of at most 32 characters (a pasted 40-character token is not one).
 _SSH_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,31}", re.ASCII)
 # GitHub account names: letters, digits and single inner hyphens, at most 39 characters.
-_GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
+GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
 # GitHub repository names: letters, digits, '.', '_' and '-', at most 100 characters.
 _GITHUB_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}", re.ASCII)
 # Path segments of other hosts; '~' for home folders on plain SSH servers (ssh://h/~user/r.git).
@@ -407,7 +407,7 @@ def _github_segments(segments: tuple[str, ...]) -> tuple[str, ...]:
     if len(segments) > 2:
         _fail("points below the repository (such as /tree/BRANCH); give only OWNER/NAME", KIND_GITHUB)
     owner, name = segments[0], _strip_git(segments[1])
-    if not _GITHUB_OWNER.fullmatch(owner):
+    if not GITHUB_OWNER.fullmatch(owner):
         _fail(
             "has an owner GitHub would not accept (letters, digits and single inner hyphens, at most 39)",
             KIND_GITHUB,

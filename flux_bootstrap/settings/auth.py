@@ -26,6 +26,7 @@ from ..names import is_showable
 from ..git_url import (
     AZURE_SSH_HOST,
     BITBUCKET_HOST,
+    GITHUB_OWNER,
     GITLAB_HOST,
     KIND_AZURE,
     KIND_BITBUCKET,
@@ -49,7 +50,6 @@ BITBUCKET_USERNAME = "x-token-auth"  # Bitbucket Cloud's username for repository
 # Flux versions that read githubAppInstallationOwner (source-controller v1.8, Flux 2.8).
 INSTALLATION_OWNER_SINCE = (2, 8)
 _DIGITS = re.compile(r"[1-9][0-9]{0,19}", re.ASCII)
-_GITHUB_ACCOUNT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,128}", re.ASCII)
 # Hosts that are known not to be a GitHub: githubUrl naming one of them is a mistake.
 _NOT_GITHUB = (GITLAB_HOST, BITBUCKET_HOST, "dev.azure.com", AZURE_SSH_HOST)
@@ -73,7 +73,7 @@ def _app_id(value: object) -> str:
 
 
 def _owner(value: str) -> str:
-    if not _GITHUB_ACCOUNT.fullmatch(value):
+    if not GITHUB_OWNER.fullmatch(value):
         raise ValueError("must be a GitHub organisation or user name (letters, digits, inner hyphens, at most 39).")
     return value
 
