@@ -1,5 +1,15 @@
+"""`python -m flux_bootstrap`: the offline commands (the same as the `flux-bootstrap` command)."""
+
 import sys
 
-from .cli import main
+try:
+    from .cli import main
+except ModuleNotFoundError as err:  # run outside the project's venv: say what to run, no traceback
+    if err.name is None or err.name.split(".")[0] == __package__:
+        raise
+    sys.exit(
+        f"flux-bootstrap: the Python package {err.name!r} is not installed; set up the tools first: "
+        "scripts/venv.sh (then .venv/bin/python -m flux_bootstrap ...), or pip install ."
+    )
 
 sys.exit(main())

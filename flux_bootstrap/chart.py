@@ -17,7 +17,11 @@ from typing import Any
 from .errors import ConfigError, Problem
 from .helm_values import CHART_REPOSITORY
 
-CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"  # charts/ of the project
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# charts/ of the project checkout; `pip install .` puts the same archives inside the package.
+CHARTS_DIR = next(
+    (d for d in (_PACKAGE_DIR.parent / "charts", _PACKAGE_DIR / "charts") if d.is_dir()), _PACKAGE_DIR.parent / "charts"
+)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ network, and neither imports a Pulumi SDK.
 from __future__ import annotations
 
 import argparse
+import os
 import stat
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from typing import Any
 
 import yaml
 
-from . import chart, credentials, manifests, sops
+from . import __version__, chart, credentials, manifests, sops
 from .errors import ConfigError, Problem, format_problems
+from .settings.stack import DEFAULT_CHART_VERSION
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
 from .stack_file import StackFile, read_stack_file, stack_name
@@ -207,8 +209,22 @@ def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> 
     return summary, "".join(parts), problems
 
 
-# The project this package belongs to: the commands work from any folder.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The checkout this package sits in, when it runs from one (scripts/, python -m in the project).
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent
+
+
+def find_project_dir(start: Path) -> Path | None:
+    """The folder holding Pulumi.yaml: `start` or its nearest parent that has one (as the Pulumi
+    CLI looks for it), else the checkout this package runs from; None when there is neither."""
+    for folder in (start, *start.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    return CHECKOUT_DIR if (CHECKOUT_DIR / "Pulumi.yaml").is_file() else None
+
+
+def version_text() -> str:
+    default = DEFAULT_CHART_VERSION
+    return f"flux-bootstrap {__version__} (flux2 chart {default}, Flux {chart.KNOWN_VERSIONS[default].flux})"
 
 
 def _stack(reference: str) -> str:
@@ -216,6 +232,15 @@ def _stack(reference: str) -> str:
         return stack_name(reference)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _stack_option(parser: argparse.ArgumentParser) -> None:
+    """-s/--stack as Pulumi takes it; PULUMI_STACK when none is given."""
+    default = os.environ.get("PULUMI_STACK") or None
+    parser.add_argument(
+        "-s", "--stack", required=default is None, default=default, type=_stack,
+        help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME (default: $PULUMI_STACK)",
+    )
 
 
 def _sops_line(settings: Settings) -> str:
@@ -260,20 +285,23 @@ def audit_command(checkout: Path, path: str | None, recipients: list[str]) -> in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flux_bootstrap", description=__doc__)
+    parser = argparse.ArgumentParser(prog="flux-bootstrap", description=__doc__)
+    parser.add_argument("--version", action="version", version=version_text())
     parser.add_argument(
-        "--project-dir", type=Path, default=PROJECT_DIR, help=f"folder holding Pulumi.yaml (default: {PROJECT_DIR})"
+        "--project-dir",
+        type=Path,
+        help="folder holding Pulumi.yaml (default: the current folder or its nearest parent with one)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check_parser = commands.add_parser("check", help="validate config files, stack settings and every emitted object")
-    check_parser.add_argument("--stack", required=True, type=_stack, help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME")
+    _stack_option(check_parser)
     check_parser.add_argument(
         "--no-token",
         action="store_true",
         help="do not require a GitHub token (CI without secrets); a token that is present is still checked",
     )
     render_parser = commands.add_parser("render", help="print the objects and Helm release `pulumi up` would apply")
-    render_parser.add_argument("--stack", required=True, type=_stack, help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME")
+    _stack_option(render_parser)
     render_parser.add_argument(
         "--chart", action="store_true", help="also print every object the Helm chart installs (carried chart versions)"
     )
@@ -281,13 +309,15 @@ def main(argv: list[str] | None = None) -> int:
     audit_parser.add_argument("checkout", type=Path, help="local checkout of the manifests repository")
     audit_parser.add_argument("--path", help="audit only this folder of the checkout (default: clusters/<stack> with --stack)")
     audit_parser.add_argument(
-        "--stack", type=_stack, help="stack: its Kustomization path (unless --path) and its SOPS recipient (unless --recipient)"
+        "-s", "--stack", type=_stack, help="stack: its Kustomization path (unless --path) and its SOPS recipient (unless --recipient)"
     )
     audit_parser.add_argument(
         "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
     )
     args = parser.parse_args(argv)
-    project_dir = args.project_dir.resolve()
+    project_dir = args.project_dir.resolve() if args.project_dir else find_project_dir(Path.cwd())
+    if project_dir is None and (args.command != "audit" or args.stack is not None):
+        parser.error("no Pulumi.yaml in this folder or above it: run in the flux-bootstrap project, or pass --project-dir")
     if args.command == "audit":
         if args.stack is None:
             return audit_command(args.checkout, args.path, args.recipient)

@@ -213,13 +213,13 @@ def _screen(text: str, source: str, loader: type) -> Problem | None:
             elif isinstance(event, _COLLECTION_START):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return Problem(
-                        source,
-                        f"nests deeper than {MAX_DEPTH} levels at line {line}; a config file is never "
-                        "that deep. Check the indentation and brackets.",
-                    )
+                    return _too_deep(source, line)
                 next_is_key.append(True if isinstance(event, yaml.MappingStartEvent) else None)
     except yaml.MarkedYAMLError as err:
+        if err.problem == _LIBYAML_TOO_DEEP and err.problem_mark:
+            # libyaml (PyYAML >= 6.0.3 wheels) scans ahead and stops deep flow nesting itself,
+            # before the parser hands us the event past our own limit: the same refusal.
+            return _too_deep(source, err.problem_mark.line + 1)
         return _syntax_problem(err, text, source, last_scalar)
     except yaml.reader.ReaderError as err:
         # libyaml counts bytes and the pure-Python reader characters: find the character itself.
@@ -233,6 +233,17 @@ def _screen(text: str, source: str, loader: type) -> Problem | None:
     finally:
         events.close()
     return None
+
+
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+
+
+def _too_deep(source: str, line: int) -> Problem:
+    return Problem(
+        source,
+        f"nests deeper than {MAX_DEPTH} levels at line {line}; a config file is never that deep. "
+        "Check the indentation and brackets.",
+    )
 
 
 def _syntax_problem(

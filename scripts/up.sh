@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stack="${1:-dev}"
 shift || true
-bash scripts/venv.sh requirements.txt
+bash scripts/venv.sh requirements-lock.txt
 # Offline first: bad configuration (or an unknown stack name) stops before anything else.
 .venv/bin/python -m flux_bootstrap check --stack "$stack"
 if ! command -v pulumi >/dev/null; then
