@@ -79,7 +79,7 @@ def render_problems(settings: Settings, stack_file: StackFile, project_dir: Path
 # Files beside the config that hold a secret, and what leaks when one is committed.
 SECRET_FILES = {
     SECRETS_FILE: "the token is in the repository. Run: git rm --cached {source}; add it to .gitignore, and revoke the token on GitHub.",
-    sops.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (README: SOPS).",
+    sops.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (docs/sops.md).",
     APP_KEY_FILE: "the GitHub App's private key is in the repository. Run: git rm --cached {source}; add it to .gitignore, and on the App's settings page generate a new private key and delete this one.",
 }
 

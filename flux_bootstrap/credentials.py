@@ -98,7 +98,7 @@ def describe(settings: Settings, deploy_key_title: str) -> str:
             return (f"{server} deploy key on {repo.full_name}: title {deploy_key_title!r}, "
                     f"{'read-write' if settings.read_write_key else 'read-only'}, {settings.key_algorithm}.")
         return (f"SSH key ({settings.key_algorithm}) for {repo.host}, which is not GitHub: add the stack output "
-                "deployKeyPublicKey to the repository by hand (README: Authentication); known_hosts from knownHosts.")
+                "deployKeyPublicKey to the repository by hand (docs/authentication.md); known_hosts from knownHosts.")
     if auth.mode == "https":
         return (f"HTTPS to {repo.host} with username {auth.https_username!r} and the token as password; "
                 "no SSH key, no deploy key.")

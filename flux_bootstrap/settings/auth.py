@@ -303,7 +303,7 @@ def _ca_cert(project, stack: AuthStack, mode, repo: RepoUrl, config_dir: Path, p
     elif text is not None and mode == "deploy-key":
         refuse("caCert", "is only used over HTTPS (auth https or github-app); with deploy-key Flux uses SSH. For "
                          "the program's own calls to a GitHub Enterprise Server, add the CA to the trust store of "
-                         "the machine running pulumi (README). Remove it: pulumi config rm caCert")
+                         "the machine running pulumi (docs/authentication.md). Remove it: pulumi config rm caCert")
         return None
     if text is None:
         return None

@@ -151,18 +151,18 @@ class TuningStack(Group):
 
     image_automation: StackBool = Field(False, alias="imageAutomation")
     source_watcher: StackBool = Field(False, alias="sourceWatcher")
-    tolerations: Tolerations = ()
+    tolerations: Tolerations = Field((), description="Tolerations added to every Flux controller (list of Kubernetes tolerations: key, operator, value, effect, tolerationSeconds).")
     tolerate_control_plane: StackBool = Field(False, alias="tolerateControlPlane")
-    node_selector: NodeSelector = Field({}, alias="nodeSelector")
+    node_selector: NodeSelector = Field({}, alias="nodeSelector", description="Node labels every Flux controller must run on (object of label: value).")
     priority_class_name: DnsName | None = Field(None, alias="priorityClassName")
     size: Size | None = None
-    resources: ResourcesByController = {}
+    resources: ResourcesByController = Field({}, description="Requests and limits per controller (object: controller name -> {requests, limits} of cpu and memory); overrides `size`.")
     network_policy: StackBool = Field(True, alias="networkPolicy")
     multitenancy: StackBool = False
     tenant_service_account: DnsName | None = Field(None, alias="tenantServiceAccount")
     registry: Registry | None = None
     image_pull_secrets: PullSecrets = Field((), alias="imagePullSecrets")
-    helm_values: HelmValues = Field({}, alias="helmValues")
+    helm_values: HelmValues = Field({}, alias="helmValues", description="Further values of the flux2 chart (object), checked against its values.yaml; paths a setting owns are refused.")
 
 
 class TuningSettings(BaseModel):

@@ -1,0 +1,48 @@
+"""docs/settings.md is generated from the settings schema and Pulumi.yaml, and kept current."""
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+from flux_bootstrap.settings.stack import SETTING_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("settings_reference", ROOT / "scripts" / "settings_reference.py")
+reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reference)
+
+
+def listed(text: str) -> set[str]:
+    return {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
+
+
+def test_the_committed_page_is_what_the_script_writes():
+    assert (ROOT / "docs" / "settings.md").read_text() == reference.page(), (
+        "docs/settings.md is out of date: run .venv/bin/python scripts/settings_reference.py"
+    )
+
+
+def test_every_declared_and_every_accepted_setting_is_listed():
+    names = listed(reference.page())
+    declared = set(yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"])
+    assert declared <= names
+    assert set(SETTING_NAMES) <= names
+    assert names <= declared | set(SETTING_NAMES)  # nothing invented
+
+
+def test_a_drift_is_caught(tmp_path, monkeypatch):
+    page = tmp_path / "settings.md"
+    page.write_text(reference.page().replace("| `protect` |", "| `protected` |"))
+    monkeypatch.setattr(reference, "PAGE", page)
+    assert reference.main(["--check"]) == 1
+    reference.main([])
+    assert reference.main(["--check"]) == 0
+
+
+def test_types_defaults_and_allowed_values_come_from_the_schema():
+    rows = {line.split("`")[1]: line for line in reference.page().splitlines() if line.startswith("| `")}
+    assert "| boolean | `true` | `true`, `false` |" in rows["preflight"]
+    assert "| string | `deploy-key` | `deploy-key`, `github-app`, `https` |" in rows["auth"]
+    assert "| object | not set |" in rows["helmValues"] and "| list | not set |" in rows["tolerations"]
+    assert "secret (`--secret`)" in rows["githubToken"]
