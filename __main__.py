@@ -5,17 +5,18 @@ from pathlib import Path
 import pulumi
 
 from components.flux import FluxBootstrap
-from components.stack_config import kubernetes_target, load_settings
+from components.stack_config import kubernetes_target, load_plan
 from flux_bootstrap import credentials, manifests
 from flux_bootstrap.errors import ConfigError
 
 try:
-    settings = load_settings(Path(__file__).resolve().parent)
+    plan = load_plan(Path(__file__).resolve().parent)
 except ConfigError as err:
     # Nothing has been registered yet: a config error creates nothing.
     raise pulumi.RunError(str(err)) from None
+settings = plan.settings
 
-flux = FluxBootstrap("flux", settings, kubernetes_target())
+flux = FluxBootstrap("flux", plan, kubernetes_target())
 
 if flux.public_key is not None:  # auth deploy-key; off GitHub, add this public key to the repository by hand
     pulumi.export("deployKeyPublicKey", flux.public_key)

@@ -7,14 +7,12 @@ existed (`<name>-github`, `<name>-deploy-key`, `<name>-secret`), so existing sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pulumi
 import pulumi_github as github
-import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from flux_bootstrap import credentials, manifests
+from flux_bootstrap.plan import Deferred, Plan
 from flux_bootstrap.settings import Settings
 
 
@@ -44,56 +42,54 @@ def github_provider(name: str, settings: Settings, parent: pulumi.Resource) -> g
     return github.Provider(f"{name}-github", **args, opts=pulumi.ResourceOptions(parent=parent))
 
 
-@dataclass
-class GitAccess:
-    """What the Secret is made from, and what Flux's first fetch must wait for."""
+class DeferredValues(dict):
+    """The plan's Deferred markers as Outputs (secret ones secret), and what was made for them."""
 
-    string_data: pulumi.Output  # always secret
     key: tls.PrivateKey | None = None  # deploy-key mode only
-    waits: list[pulumi.Resource] = field(default_factory=list)  # the deploy key, when registered
+    resources: dict[str, pulumi.Resource]  # by planned name: the registered deploy key
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resources = {}
 
 
-def git_access(name: str, settings: Settings, gh: github.Provider | None, parent: pulumi.Resource) -> GitAccess:
+def deferred_values(name: str, plan: Plan, gh: github.Provider | None, parent: pulumi.Resource) -> DeferredValues:
     """The credential Flux reads with, per auth mode. Raises RunError (nothing more registered)
     when a GitHub Enterprise Server publishes no SSH host keys."""
-    auth = settings.auth
-    if auth.mode == "https":
-        assert settings.token is not None, "https needs the token: settings were not resolved for a deploy"
-        password = pulumi.Output.secret(settings.token.get_secret_value())
-        return GitAccess(pulumi.Output.secret(credentials.https_data(settings, password)))
-    if auth.mode == "github-app":
-        assert auth.app_private_key is not None, "github-app needs the private key: settings were not resolved for a deploy"
-        private_key = pulumi.Output.secret(auth.app_private_key.get_secret_value())
-        return GitAccess(pulumi.Output.secret(credentials.app_data(settings, private_key)))
-
-    known_hosts = _known_hosts(settings, gh, parent)  # before the key: a failure leaves nothing behind
-    key = tls.PrivateKey(f"{name}-deploy-key", **manifests.private_key_args(settings), opts=pulumi.ResourceOptions(parent=parent))
-    waits: list[pulumi.Resource] = []
-    if credentials.registers_deploy_key(settings):
-        waits.append(
-            github.RepositoryDeployKey(
-                f"{name}-deploy-key",
-                title=manifests.deploy_key_title(settings),
-                repository=settings.repo.name,
-                key=key.public_key_openssh,
-                read_only=not settings.read_write_key,
-                # A change of title or access replaces the deploy key with the same key, which GitHub
-                # refuses while the old one exists ("key is already in use"): delete first.
-                opts=pulumi.ResourceOptions(parent=parent, provider=gh, protect=settings.protect, delete_before_replace=True),
-            )
+    settings, values = plan.settings, DeferredValues()
+    if settings.token is not None:
+        values[Deferred.TOKEN] = pulumi.Output.secret(settings.token.get_secret_value())
+    if settings.auth.app_private_key is not None:
+        values[Deferred.APP_PRIVATE_KEY] = pulumi.Output.secret(settings.auth.app_private_key.get_secret_value())
+    deploy_key = plan.deploy_key
+    if deploy_key is None:
+        return values
+    if plan.host_keys_published:  # before the key: a failure leaves nothing behind
+        values[Deferred.KNOWN_HOSTS] = _published_known_hosts(settings, gh, parent)
+    key = tls.PrivateKey(f"{name}-deploy-key", **deploy_key.key_args, opts=pulumi.ResourceOptions(parent=parent))
+    values.key = key
+    values[Deferred.IDENTITY] = key.private_key_openssh
+    values[Deferred.IDENTITY_PUB] = key.public_key_openssh
+    if deploy_key.registered:
+        values.resources["deploy-key"] = github.RepositoryDeployKey(
+            f"{name}-deploy-key",
+            title=deploy_key.title,
+            repository=settings.repo.name,
+            key=key.public_key_openssh,
+            read_only=deploy_key.read_only,
+            # A change of title or access replaces the deploy key with the same key, which GitHub
+            # refuses while the old one exists ("key is already in use"): delete first.
+            opts=pulumi.ResourceOptions(parent=parent, provider=gh, protect=settings.protect, delete_before_replace=True),
         )
-    data = credentials.ssh_data(key.private_key_openssh, key.public_key_openssh, known_hosts)
-    return GitAccess(pulumi.Output.secret(data), key=key, waits=waits)
+    return values
 
 
-def _known_hosts(settings: Settings, gh: github.Provider | None, parent: pulumi.Resource) -> pulumi.Input[str]:
-    """known_hosts: the knownHosts setting, else the GitHub server's published host keys."""
-    auth = settings.auth
-    if auth.known_hosts is not None:
-        return auth.known_hosts
-    assert gh is not None, "settings require knownHosts off GitHub"
+def _published_known_hosts(settings: Settings, gh: github.Provider | None, parent: pulumi.Resource) -> pulumi.Input[str]:
+    """known_hosts from the GitHub server's published host keys (no knownHosts setting given)."""
+    if gh is None:
+        raise pulumi.RunError("internal: host keys are published only by GitHub servers, and there is no GitHub provider")
     host = settings.repo.host
-    if not auth.enterprise:
+    if not settings.auth.enterprise:
         # github.com: keys from GET /meta, resolved with the rest of the deployment (no wait).
         keys = github.get_ssh_keys_output(opts=pulumi.InvokeOutputOptions(parent=parent, provider=gh)).keys
         return keys.apply(lambda found: manifests.known_hosts(found, host))
@@ -107,15 +103,3 @@ def _known_hosts(settings: Settings, gh: github.Provider | None, parent: pulumi.
             f"pulumi config set {settings.project}:knownHosts < known_hosts"
         )
     return text
-
-
-def git_secret(name: str, access: GitAccess, opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
-    """The Secret `flux-system` the GitRepository reads, its data secret on the wire and in state."""
-    manifest = manifests.git_secret_manifest(None)
-    return k8s.core.v1.Secret(
-        f"{name}-secret",
-        metadata=manifest["metadata"],
-        type=manifest["type"],
-        string_data=access.string_data,
-        opts=opts,
-    )

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pulumi
 
+from flux_bootstrap.errors import ConfigError
+from flux_bootstrap.plan import Plan, plan
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
+from flux_bootstrap.validation import helm_values_problems
 
 
 def stack_values(project: str) -> dict[str, StackValue]:
@@ -44,6 +47,17 @@ def structured_value(config: pulumi.Config, name: str, raw: str) -> StackValue:
         return config.get_object(name)
     except (pulumi.config.ConfigTypeError, RecursionError):
         return raw
+
+
+def load_plan(project_dir: Path) -> Plan:
+    """The plan of the current stack; raises ConfigError listing every problem. helmValues that Helm
+    cannot render with the carried chart are one: the run stops before anything is created."""
+    settings = load_settings(project_dir)
+    planned = plan(settings)
+    unrenderable = helm_values_problems(settings, planned.release.values, source=f"stack '{settings.stack}' settings")
+    if unrenderable:
+        raise ConfigError(unrenderable)
+    return planned
 
 
 def load_settings(project_dir: Path) -> Settings:

@@ -17,6 +17,7 @@ import yaml
 
 from . import __version__, chart, credentials, manifests, sops
 from .errors import ConfigError, Problem, format_problems
+from .plan import Deferred, Plan, plan
 from .settings.stack import DEFAULT_CHART_VERSION
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
@@ -53,20 +54,26 @@ def load(project_dir: Path, stack: str, *, require_token: bool) -> tuple[Setting
     return settings, stack_file
 
 
-def planned_objects(settings: Settings) -> list[dict[str, Any]]:
-    """The Kubernetes objects `pulumi up` applies, from the same builders, key data redacted."""
-    branch = settings.branch or f"<default branch of {settings.repo.full_name}, looked up on GitHub>"
-    return [
-        manifests.namespace_manifest(),
-        manifests.git_secret_manifest(credentials.redacted_data(settings, REDACTED)),
-        manifests.git_repository_manifest(settings, branch),
-        manifests.kustomization_manifest(settings),
-    ] + ([manifests.sops_secret_manifest(REDACTED)] if settings.sops.enabled else [])
+def planned_objects(planned: Plan) -> list[dict[str, Any]]:
+    """The Kubernetes objects `pulumi up` applies, from the plan, the data of every Secret redacted."""
+    repository = planned.settings.repo.full_name
+
+    def shown(marker: Deferred) -> str:
+        if marker is Deferred.BRANCH:
+            return f"<default branch of {repository}, looked up on GitHub>"
+        return REDACTED if marker.secret else f"<{marker.description}>"
+
+    objects = planned.manifests(shown)
+    for obj in objects:
+        if obj["kind"] == "Secret":  # whatever a key holds, render never shows it
+            obj["stringData"] = {key: REDACTED for key in obj["stringData"]}
+    return objects
 
 
-def schema_problems(settings: Settings) -> list[str]:
-    problems = [p for obj in planned_objects(settings) for p in validate_object(obj, settings.chart_version)]
-    return problems + validate_helm_values(manifests.helm_release(settings).values)
+def schema_problems(planned: Plan) -> list[str]:
+    version = planned.settings.chart_version
+    problems = [p for obj in planned_objects(planned) for p in validate_object(obj, version)]
+    return problems + validate_helm_values(planned.release.values)
 
 
 def render_problems(settings: Settings, stack_file: StackFile, project_dir: Path, values: dict[str, Any]) -> list[Problem]:
@@ -122,9 +129,10 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
-        schema = schema_problems(settings)
+        planned = plan(settings)
+        schema = schema_problems(planned)
         # Only with helmValues set: the only values no key check fully covers (keeps check fast).
-        problems += render_problems(settings, stack_file, project_dir, manifests.helm_release(settings).values)
+        problems += render_problems(settings, stack_file, project_dir, planned.release.values)
     except ConfigError as err:  # the carried chart archive is missing or altered
         print(err, file=sys.stderr)
         return 1
@@ -138,7 +146,7 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
     print(
         f"ok: stack {stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
         f"(auth {settings.auth.mode}), "
-        f"flux2 chart {settings.chart_version}; {len(planned_objects(settings))} objects and the Helm values match their schemas"
+        f"flux2 chart {settings.chart_version}; {len(planned.objects)} objects and the Helm values match their schemas"
     )
     print_chart_version(settings.chart_version)
     return 0
@@ -155,7 +163,8 @@ def print_chart_version(version: str) -> None:
 def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
     try:
         settings, stack_file = load(project_dir, stack, require_token=False)
-        release = manifests.helm_release(settings)
+        planned = plan(settings)
+        release = planned.release
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 1
@@ -177,7 +186,7 @@ def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
         f"# {chart.describe(version)}.\n"
         + _sops_line(settings)
     )
-    documents = [{"helmRelease": release.as_dict()}] + planned_objects(settings)
+    documents = [{"helmRelease": release.as_dict()}] + planned_objects(planned)
     problems: list[str] = []
     chart_text = ""
     if with_chart:

@@ -77,18 +77,6 @@ def _with_ca(settings: Settings, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def redacted_data(settings: Settings, redacted: str) -> dict[str, str]:
-    """The Secret's keys with every value replaced (render, check)."""
-    mode = settings.auth.mode
-    if mode == "deploy-key":
-        data = ssh_data(redacted, redacted, redacted)
-    elif mode == "https":
-        data = https_data(settings, redacted)
-    else:
-        data = app_data(settings, redacted)
-    return {key: redacted for key in data}
-
-
 def describe(settings: Settings, deploy_key_title: str) -> str:
     """One line for render: how Flux authenticates and what the program makes for it."""
     auth, repo = settings.auth, settings.repo

@@ -61,11 +61,6 @@ def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
     return from_published_keys(host_keys, host)
 
 
-def secret_manifest(identity: str, identity_pub: str, known_hosts_text: str) -> dict[str, Any]:
-    """The SSH auth Secret the GitRepository reads (keys as source-controller expects them)."""
-    return git_secret_manifest(credentials.ssh_data(identity, identity_pub, known_hosts_text))
-
-
 def git_secret_manifest(string_data: Any) -> dict[str, Any]:
     """The Secret the GitRepository reads; `string_data` from credentials (per auth mode)."""
     return {

@@ -137,8 +137,14 @@ def secret_manifest(
         "kind": "Secret",
         "metadata": metadata,
         "type": "Opaque",
-        "stringData": {SECRET_KEY: identity + "\n"},
+        # A marker of the plan (flux_bootstrap.plan.Deferred) stays as it is: filled at deploy time.
+        "stringData": {SECRET_KEY: key_file_text(identity) if isinstance(identity, str) else identity},
     }
+
+
+def key_file_text(identity: str) -> str:
+    """The Secret's age.agekey: the identity as a key file line."""
+    return identity + "\n"
 
 
 def decryption_spec() -> dict[str, Any]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from flux_bootstrap.cli import planned_objects
+from flux_bootstrap.plan import plan
 from flux_bootstrap import credentials, manifests
 from flux_bootstrap.settings import SecretValue, resolve_settings
 from flux_bootstrap.validation import validate_object
@@ -80,9 +82,10 @@ def test_redacted_secret_holds_every_key_and_no_value(config_dir, values, keys):
     if "githubAppPrivateKey" in values:  # a real key, made per test
         values = {**values, "githubAppPrivateKey": SecretValue(app_private_key())}
     settings = settings_for(config_dir, "https://github.com/acme/fleet", **values)
-    data = credentials.redacted_data(settings, "<redacted>")
+    (secret,) = [obj for obj in planned_objects(plan(settings)) if obj["metadata"]["name"] == "flux-system" and obj["kind"] == "Secret"]
+    data = secret["stringData"]
     assert list(data) == keys and set(data.values()) == {"<redacted>"}
-    assert validate_object(manifests.git_secret_manifest(data)) == []
+    assert validate_object(secret) == []
 
 
 def test_the_installed_charts_crd_takes_provider_github_but_not_aws(config_dir):

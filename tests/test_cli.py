@@ -299,7 +299,7 @@ def test_render_shows_the_sops_secret_redacted_and_the_recipient_when_known(proj
     assert f"recipient {identity.to_public()}." in out
     documents = list(yaml.safe_load_all(out))
     (secret,) = [d for d in documents if d.get("metadata", {}).get("name") == "sops-age"]
-    assert secret["stringData"] == {"age.agekey": "<redacted>\n"}
+    assert secret["stringData"] == {"age.agekey": "<redacted>"}  # every Secret value, the same way
     (sync,) = [d for d in documents if d.get("kind") == "Kustomization"]
     assert sync["spec"]["decryption"] == {"provider": "sops", "secretRef": {"name": "sops-age"}}
     stack_file(project, {"sops": "generate"})

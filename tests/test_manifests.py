@@ -6,10 +6,14 @@ from pathlib import Path
 import pytest
 
 from conftest import leaf_paths
-from flux_bootstrap import chart, manifests
+from flux_bootstrap import credentials, chart, manifests
 from flux_bootstrap.helm_values import CHART_REPOSITORY, FluxChartValues, chart_values
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.validation import validate_helm_values, validate_object
+
+
+def ssh_secret(identity, identity_pub, known_hosts):
+    return manifests.git_secret_manifest(credentials.ssh_data(identity, identity_pub, known_hosts))
 
 
 def settings_for(config_dir: Path, **values):
@@ -21,7 +25,7 @@ def settings_for(config_dir: Path, **values):
 def all_objects(settings, branch="main"):
     return [
         manifests.namespace_manifest(),
-        manifests.secret_manifest("PRIVATE", "ssh-ed25519 AAAA", manifests.known_hosts(["ssh-ed25519 AAAA"])),
+        ssh_secret("PRIVATE", "ssh-ed25519 AAAA", manifests.known_hosts(["ssh-ed25519 AAAA"])),
         manifests.git_repository_manifest(settings, branch),
         manifests.kustomization_manifest(settings),
     ]
@@ -89,7 +93,7 @@ def test_known_hosts_lists_every_key_once_sorted():
 
 
 def test_secret_has_the_keys_source_controller_reads():
-    secret = manifests.secret_manifest("priv", "pub", "hosts")
+    secret = ssh_secret("priv", "pub", "hosts")
     assert secret["stringData"] == {"identity": "priv", "identity.pub": "pub", "known_hosts": "hosts"}
     assert secret["metadata"]["namespace"] == "flux-system"
 
@@ -168,7 +172,7 @@ def test_schema_checks_catch_what_a_mock_would_accept(config_dir):
     sync = manifests.kustomization_manifest(settings_for(config_dir))
     sync["spec"]["prune"] = "yes"
     assert any("spec.prune" in p for p in validate_object(sync))
-    secret = manifests.secret_manifest("a", "b", "c")
+    secret = ssh_secret("a", "b", "c")
     secret["stringdata"] = secret.pop("stringData")
     assert validate_object(secret) != []
     namespace = manifests.namespace_manifest()

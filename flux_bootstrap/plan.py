@@ -1,0 +1,157 @@
+"""One plan: everything a stack creates, built from Settings alone (pure, no Pulumi).
+
+`pulumi up` (components/flux.py), `check` and `render` all read this one plan, so what `render`
+shows is what `up` creates. Values known only at deploy time (the generated keys, the token, the
+host keys GitHub publishes, the default branch GitHub answers) stand in the manifests as `Deferred`
+markers; each edge fills them: the component with Pulumi Outputs, `render` with `<redacted>` or a
+description. Nothing here reads a file or the network but the carried chart archive (verified).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+from . import credentials, manifests
+from .helm_values import HelmReleaseSpec
+from .settings import Settings
+
+
+class Deferred(Enum):
+    """A value the plan cannot hold: what it is, and whether it is a secret."""
+
+    IDENTITY = ("the SSH private key (made by pulumi up, kept in the stack's state)", True)
+    IDENTITY_PUB = ("the SSH public key", True)
+    KNOWN_HOSTS = ("the SSH host keys the GitHub server publishes", True)
+    TOKEN = ("the token", True)
+    APP_PRIVATE_KEY = ("the GitHub App's private key", True)
+    SOPS_IDENTITY = ("the SOPS age key", True)
+    BRANCH = ("the repository's default branch, looked up on GitHub", False)
+
+    @property
+    def secret(self) -> bool:
+        return self.value[1]
+
+    @property
+    def description(self) -> str:
+        return self.value[0]
+
+
+@dataclass(frozen=True)
+class PlannedObject:
+    """One Kubernetes object of the stack and how Pulumi registers it.
+
+    `resource` is the suffix of its Pulumi resource name (`<name>-<resource>`, pinned by tests);
+    `depends_on` names other planned resources: objects, `release`, or `deploy-key`."""
+
+    resource: str
+    manifest: dict[str, Any]
+    depends_on: tuple[str, ...] = ()
+    protect: bool = False
+    retain_on_delete: bool = False
+    timeouts: dict[str, str] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.manifest["kind"]
+
+
+@dataclass(frozen=True)
+class DeployKey:
+    """The SSH key pulumi-tls makes, and (on GitHub) the deploy key registered with it."""
+
+    key_args: dict[str, Any]  # tls.PrivateKey arguments
+    title: str
+    read_only: bool
+    registered: bool  # on GitHub the program adds it; elsewhere the user adds the public key
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    objects: tuple[PlannedObject, ...]
+    release: HelmReleaseSpec
+    deploy_key: DeployKey | None
+    # Where known_hosts comes from when Deferred.KNOWN_HOSTS is used: the GitHub server's /meta.
+    host_keys_published: bool
+    warnings: tuple[str, ...] = field(default=())
+
+    def object(self, resource: str) -> PlannedObject:
+        return next(planned for planned in self.objects if planned.resource == resource)
+
+    def manifests(self, fill: Callable[[Deferred], Any]) -> list[dict[str, Any]]:
+        """Every object's manifest with each Deferred value replaced by `fill(marker)`."""
+        return [fill_deferred(planned.manifest, fill) for planned in self.objects]
+
+
+def fill_deferred(value: Any, fill: Callable[[Deferred], Any]) -> Any:
+    """`value` (dicts and lists of a manifest) with every Deferred marker replaced by fill(marker)."""
+    if isinstance(value, Deferred):
+        return fill(value)
+    if isinstance(value, dict):
+        return {key: fill_deferred(item, fill) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill_deferred(item, fill) for item in value]
+    return value
+
+
+def plan(settings: Settings) -> Plan:
+    """Everything `pulumi up` creates for `settings`. Raises ConfigError (chart.ChartError) when the
+    carried chart archive is missing or altered: nothing may be planned from an unverified chart."""
+    release = manifests.helm_release(settings)
+    namespace = PlannedObject(
+        "namespace", manifests.namespace_manifest(),
+        # Retained: objects Flux created from Git may live in it and hold finalizers.
+        protect=settings.protect, retain_on_delete=True,
+    )
+    secret = PlannedObject("secret", manifests.git_secret_manifest(_git_secret_data(settings)), ("namespace",))
+    objects = [namespace, secret]
+    decryption: tuple[str, ...] = ()
+    if settings.sops.enabled:
+        # Before the Kustomization: encrypted files in Git fail to apply without it.
+        objects.append(PlannedObject("sops-secret", manifests.sops_secret_manifest(Deferred.SOPS_IDENTITY), ("namespace",)))
+        decryption = ("sops-secret",)
+    deploy_key = _deploy_key(settings)
+    # Flux objects depend on the Release: their CRDs come from it, and on destroy they are deleted
+    # while the controllers still run to clear their finalizers. The deploy key (when registered)
+    # must be on GitHub before Flux's first fetch.
+    branch = settings.branch or Deferred.BRANCH
+    key_wait = ("deploy-key",) if deploy_key and deploy_key.registered else ()
+    objects.append(PlannedObject(
+        "git-repository", manifests.git_repository_manifest(settings, branch), ("release", "secret", *key_wait),
+        timeouts=manifests.custom_timeouts(settings, "GitRepository"),
+    ))
+    objects.append(PlannedObject(
+        "kustomization", manifests.kustomization_manifest(settings), ("release", "git-repository", *decryption),
+        timeouts=manifests.custom_timeouts(settings, "Kustomization"),
+    ))
+    return Plan(
+        settings=settings,
+        objects=tuple(objects),
+        release=release,
+        deploy_key=deploy_key,
+        host_keys_published=credentials.host_keys_published(settings),
+    )
+
+
+def _git_secret_data(settings: Settings) -> dict[str, Any]:
+    """The keys of the Secret `flux-system` per auth mode, secrets deferred."""
+    mode = settings.auth.mode
+    if mode == "https":
+        return credentials.https_data(settings, Deferred.TOKEN)
+    if mode == "github-app":
+        return credentials.app_data(settings, Deferred.APP_PRIVATE_KEY)
+    known_hosts = Deferred.KNOWN_HOSTS if settings.auth.known_hosts is None else settings.auth.known_hosts
+    return credentials.ssh_data(Deferred.IDENTITY, Deferred.IDENTITY_PUB, known_hosts)
+
+
+def _deploy_key(settings: Settings) -> DeployKey | None:
+    if settings.auth.mode != "deploy-key":
+        return None
+    return DeployKey(
+        key_args=manifests.private_key_args(settings),
+        title=manifests.deploy_key_title(settings),
+        read_only=not settings.read_write_key,
+        registered=credentials.registers_deploy_key(settings),
+    )
