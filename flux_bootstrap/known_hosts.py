@@ -25,6 +25,7 @@ _KEY_FIELDS = {
 _KEY_TYPES = frozenset(_KEY_FIELDS)
 _HOST_PATTERN = re.compile(r"[A-Za-z0-9.:\[\]*?!_-]{1,300}|\|1\|[A-Za-z0-9+/=]{1,100}\|[A-Za-z0-9+/=]{1,100}", re.ASCII)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,16384}={0,2}", re.ASCII)
+_NOT_WHOLE = "has a key that is cut short, has bytes left over, or is not an SSH key."
 _FIX = ("Use lines of the form `HOST KEYTYPE BASE64KEY` (as `ssh-keyscan` prints them), checked against the "
         "host's documented fingerprints.")
 
@@ -96,13 +97,13 @@ def _key_problem(label: str, encoded: str) -> str | None:
         return "has a key that is not whole base64 (a character or the `=` padding is missing)."
     fields = _ssh_fields(blob)
     if not fields:
-        return "has a key that is cut short or is not an SSH key."
+        return _NOT_WHOLE
     if fields[0] != label.encode("ascii"):
         inner = fields[0].decode("ascii", "replace")
         named = f"a key of type {inner}" if inner in _KEY_TYPES else "a key of another type, or no key at all"
         return f"is labelled {label} but holds {named}; the label must be the key's own type."
     if len(fields) != _KEY_FIELDS[label]:
-        return "has a key that is cut short or is not an SSH key."
+        return _NOT_WHOLE
     try:
         load_ssh_public_key(f"{label} {encoded}".encode("ascii"))
     except UnsupportedAlgorithm:

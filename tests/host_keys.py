@@ -20,7 +20,7 @@ def ssh_string(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
-def blob(key_type: str) -> bytes:
+def blob(key_type: str = "ssh-ed25519") -> bytes:
     """The decoded key of host_key(key_type)."""
     return base64.b64decode(host_key(key_type).split()[1])
 
