@@ -11,9 +11,10 @@ from flux_bootstrap.plan import plan
 from flux_bootstrap import credentials, manifests
 from flux_bootstrap.settings import SecretValue, resolve_settings
 from flux_bootstrap.validation import validate_object
+from host_keys import key_base64
 from pems import app_private_key, ca_certificate
 
-KEY = "A" * 68
+KEY = key_base64()
 
 
 def settings_for(config_dir: Path, repo: str, **values):

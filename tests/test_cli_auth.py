@@ -6,6 +6,7 @@ import subprocess
 
 import yaml
 
+from host_keys import host_key
 from pems import app_private_key
 from test_cli import project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
@@ -43,7 +44,7 @@ def test_check_refuses_a_tracked_app_key(project, capsys):
 def test_check_of_a_deploy_key_on_another_host_needs_no_token(project, capsys):
     (project / "config" / "secrets-flux.yaml").unlink()
     (project / "config" / "flux.yaml").write_text("repo: git@gitlab.com:group/fleet.git\nbranch: main\n")
-    stack_file(project, {"knownHosts": "gitlab.com ssh-ed25519 " + "A" * 68})
+    stack_file(project, {"knownHosts": f"gitlab.com {host_key()}"})
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert (code, err) == (0, "") and out.startswith("ok: stack dev: ssh://git@gitlab.com/group/fleet.git branch main")
     code, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)

@@ -12,11 +12,12 @@ import pytest
 from conftest import TOKEN
 from flux_bootstrap.validation import validate_object
 from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, LOOKUPS, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
+from host_keys import key_base64
 from pems import app_private_key, ca_certificate
 
 CLUSTER_SIDE = [NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION]
 APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
-HOST_KEY = "A" * 68
+HOST_KEY = key_base64()
 
 
 def types(run: Run) -> list[str]:
@@ -200,6 +201,7 @@ def test_known_hosts_on_an_enterprise_server_replaces_the_published_keys(config_
     [("https://gitlab.com/group/fleet", "ssh://git@gitlab.com/group/fleet.git", f"gitlab.com ssh-ed25519 {HOST_KEY}"),
      ("ssh://git@git.example.org:2222/srv/fleet.git", "ssh://git@git.example.org:2222/srv/fleet.git",
       f"[git.example.org]:2222 ssh-ed25519 {HOST_KEY}")],
+    ids=["gitlab", "port"],
 )
 def test_deploy_key_on_another_host_exports_the_public_key_and_registers_nothing(config_dir, caplog, repo, url, known_hosts):
     write_repo(config_dir, repo)

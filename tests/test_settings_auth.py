@@ -10,10 +10,11 @@ from conftest import TOKEN
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import SecretValue, resolve_settings
 from flux_bootstrap.known_hosts import known_hosts_problem
+from host_keys import key_base64
 from pems import app_private_key, ca_certificate, ec_private_key
 
-KEY = "A" * 68  # base64-shaped host key material
-GITLAB_HOSTS = f"gitlab.com ssh-ed25519 {KEY}\ngitlab.com ecdsa-sha2-nistp256 {KEY}\n"
+KEY = key_base64("ssh-ed25519")  # a real host key, made for this run
+GITLAB_HOSTS = f"gitlab.com ssh-ed25519 {KEY}\ngitlab.com ecdsa-sha2-nistp256 {key_base64('ecdsa-sha2-nistp256')}\n"
 APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
 
 
@@ -109,7 +110,7 @@ def test_deploy_key_needs_an_ssh_address(config_dir):
 
 def test_azure_devops_takes_only_rsa_keys(config_dir):
     write_repo(config_dir, "https://dev.azure.com/org/proj/_git/fleet")
-    hosts = f"ssh.dev.azure.com ssh-rsa {KEY}"
+    hosts = f"ssh.dev.azure.com ssh-rsa {key_base64('ssh-rsa')}"
     only(refused(config_dir.parent, knownHosts=hosts), "flux-bootstrap:keyAlgorithm", "rsa-4096")
     settings = resolve(config_dir.parent, knownHosts=hosts, keyAlgorithm="rsa-4096")
     assert settings.repo.ssh_url == "ssh://git@ssh.dev.azure.com/v3/org/proj/fleet"
