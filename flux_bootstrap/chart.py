@@ -8,6 +8,7 @@ uses Helm's own Go SDK (helm_python), as `helm template` would; hooks are kept a
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Problem
-from .helm_values import CHART_REPOSITORY
+from .helm_values import CHART_NAME, CHART_REPOSITORY
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # charts/ of the project checkout; `pip install .` puts the same archives inside the package.
@@ -48,6 +49,9 @@ KNOWN_VERSIONS: dict[str, KnownVersion] = {
 }
 
 
+SCHEMAS_SUFFIX = ".crd-schemas.json"
+
+
 @dataclass(frozen=True)
 class CarriedChart:
     file: str  # in charts/
@@ -56,6 +60,12 @@ class CarriedChart:
     @property
     def path(self) -> Path:
         return CHARTS_DIR / self.file
+
+    @property
+    def schemas_path(self) -> Path:
+        """The CRD schemas this archive installs, extracted once by scripts/chart_schemas.py (a test
+        compares them with a fresh Helm render), so `check` validates without running Helm."""
+        return CHARTS_DIR / self.file.replace(".tgz", SCHEMAS_SUFFIX)
 
     @property
     def release_path(self) -> str:
@@ -183,10 +193,16 @@ def render(version: str, values: dict[str, Any], *, name: str, namespace: str) -
 
 @lru_cache(maxsize=None)
 def _default_values(version: str) -> str:
-    import helm_python
+    """values.yaml of the verified archive, read from it as Helm reads it (no Helm needed)."""
+    import tarfile
 
-    with helm_python.Chart.load_archive(carried_archive(version)) as chart:
-        return json.dumps(chart.values)
+    import yaml
+
+    with tarfile.open(fileobj=io.BytesIO(carried_archive(version)), mode="r:gz") as archive:
+        member = archive.extractfile(f"{CHART_NAME}/values.yaml")
+        if member is None:
+            raise ChartError(CARRIED[version].file, "has no values.yaml: restore it with `git checkout`.")
+        return json.dumps(yaml.load(member.read(), Loader=_yaml_loader()))
 
 
 def default_values(version: str) -> dict[str, Any]:
@@ -194,16 +210,31 @@ def default_values(version: str) -> dict[str, Any]:
     return json.loads(_default_values(version))
 
 
-def crd_schema(objects: tuple[RenderedObject, ...], kind: str, api_version: str) -> dict[str, Any]:
-    """The openAPIV3Schema that the rendered CRD of `kind` serves for `api_version` (KeyError if none)."""
-    group, _, served = api_version.rpartition("/")
+@lru_cache(maxsize=None)
+def crd_schemas(version: str) -> dict[str, dict[str, Any]]:
+    """kind -> apiVersion -> openAPIV3Schema of every CRD version the carried chart `version` serves."""
+    path = CARRIED[version].schemas_path
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ChartError(path.name, "is missing or unreadable: restore it with `git checkout`, or regenerate it: "
+                                    ".venv/bin/python scripts/chart_schemas.py") from None
+
+
+def served_schema(version: str, kind: str, api_version: str) -> dict[str, Any]:
+    """The openAPIV3Schema the carried chart `version` serves for `kind` at `api_version` (KeyError if none)."""
+    return crd_schemas(version)[kind][api_version]
+
+
+def schemas_of(objects: tuple[RenderedObject, ...]) -> dict[str, dict[str, Any]]:
+    """kind -> apiVersion -> openAPIV3Schema of the served versions of the CRDs among rendered `objects`."""
+    found: dict[str, dict[str, Any]] = {}
     for rendered in objects:
         crd = rendered.object
         if crd.get("kind") != "CustomResourceDefinition":
             continue
         spec = crd["spec"]
-        if spec["group"] == group and spec["names"]["kind"] == kind:
-            for entry in spec["versions"]:
-                if entry["name"] == served and entry.get("served"):
-                    return entry["schema"]["openAPIV3Schema"]
-    raise KeyError(f"the chart serves no {kind} {api_version}")
+        for entry in spec["versions"]:
+            if entry.get("served"):
+                found.setdefault(spec["names"]["kind"], {})[f"{spec['group']}/{entry['name']}"] = entry["schema"]["openAPIV3Schema"]
+    return found

@@ -60,7 +60,7 @@ def chart_objects(version: str, values: dict[str, Any] | None = None) -> tuple[c
 def _crd_validator(chart_version: str, kind: str, api_version: str):
     from jsonschema import Draft7Validator
 
-    schema = chart.crd_schema(chart_objects(chart.schema_version(chart_version)), kind, api_version)
+    schema = chart.served_schema(chart.schema_version(chart_version), kind, api_version)
     return Draft7Validator(_strict(schema))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import copy
 import hashlib
 import json
@@ -146,11 +148,30 @@ def test_default_values_are_the_charts_values_yaml():
     assert chart.default_values(DEFAULT_CHART_VERSION)["installCRDs"] is True
 
 
-def test_crd_schema_is_the_served_version_of_the_rendered_crd(rendered):
-    schema = chart.crd_schema(rendered, "GitRepository", "source.toolkit.fluxcd.io/v1")
+def test_the_served_schemas_are_the_rendered_crds(rendered):
+    schema = chart.served_schema(DEFAULT_CHART_VERSION, "GitRepository", "source.toolkit.fluxcd.io/v1")
     assert schema["properties"]["spec"]["properties"]["provider"]["enum"] == ["generic", "azure", "github"]
     with pytest.raises(KeyError):
-        chart.crd_schema(rendered, "GitRepository", "source.toolkit.fluxcd.io/v2")
+        chart.served_schema(DEFAULT_CHART_VERSION, "GitRepository", "source.toolkit.fluxcd.io/v2")
+    # What check validates with is what the chart installs: the file equals the CRDs of a Helm render.
+    stored = chart.crd_schemas(DEFAULT_CHART_VERSION)
+    for kind, versions in chart.schemas_of(rendered).items():
+        assert stored[kind] == versions, kind
+
+
+@pytest.mark.parametrize("version", sorted(chart.CARRIED))
+def test_the_committed_schema_files_are_what_helm_renders(version):
+    spec = importlib.util.spec_from_file_location("chart_schemas", ROOT / "scripts" / "chart_schemas.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert chart.CARRIED[version].schemas_path.read_text() == script.schemas_text(version), (
+        "the CRD schema file differs from the chart's CRDs: run .venv/bin/python scripts/chart_schemas.py"
+    )
+
+
+def test_default_values_are_what_helm_reads(tmp_path):
+    with helm_python.Chart.load_archive(chart.carried_archive(DEFAULT_CHART_VERSION)) as loaded:
+        assert chart.default_values(DEFAULT_CHART_VERSION) == loaded.values
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ from flux_bootstrap.git_url import (
 )
 
 from flux_bootstrap import chart
-from flux_bootstrap.validation import chart_objects
 
 # spec.url of Flux's GitRepository, from the CRD of the chart we install: ^(http|https|ssh)://.*$
-FLUX_URL_SCHEMA = chart.crd_schema(chart_objects(chart.NEWEST_CARRIED), "GitRepository", "source.toolkit.fluxcd.io/v1")[
+FLUX_URL_SCHEMA = chart.served_schema(chart.NEWEST_CARRIED, "GitRepository", "source.toolkit.fluxcd.io/v1")[
     "properties"]["spec"]["properties"]["url"]
 GHES = frozenset({"github.com", "GitHub.Example.COM"})
 

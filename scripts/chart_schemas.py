@@ -1,0 +1,36 @@
+"""Writes charts/flux2-<version>.crd-schemas.json for every carried chart: the openAPIV3Schema of
+each CRD version the chart serves, as real Helm renders it with the chart's own default values.
+
+`check` validates the Flux objects against these without running Helm; tests/test_chart.py fails
+when a file differs from a fresh render. Run after adding a chart archive:
+    .venv/bin/python scripts/chart_schemas.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flux_bootstrap import chart  # noqa: E402
+from flux_bootstrap.helm_values import RELEASE_NAME  # noqa: E402
+from flux_bootstrap.manifests import NAMESPACE  # noqa: E402
+
+
+def schemas_text(version: str) -> str:
+    """The file's content: the served CRD schemas of a Helm render with the chart's defaults."""
+    rendered = chart.render(version, chart.default_values(version), name=RELEASE_NAME, namespace=NAMESPACE)
+    return json.dumps(chart.schemas_of(rendered), indent=1, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    for version, carried in chart.CARRIED.items():
+        carried.schemas_path.write_text(schemas_text(version))
+        print(f"wrote {carried.schemas_path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
