@@ -196,6 +196,7 @@ def parse_repo_url(text: str, *, github_hosts: frozenset[str] = frozenset({"gith
     if "%" in text and not _is_azure_percent_use(text):
         _fail("contains percent-encoded characters; only %20 in Azure DevOps project and repository names is accepted", None)
 
+    _refuse_near_miss(text)
     match = _SCHEME.match(text)
     if match:
         scheme, user, hostport, path = _split_url(match[1].lower(), text[match.end():])
@@ -261,6 +262,28 @@ def parse_github_host(text: str) -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+# `OWNER/NAME`, `github.com/OWNER/NAME` or a `www.github.com` address: what was meant is clear.
+_GITHUB_SHORTHAND = re.compile(r"(?:(?:www\.)?github\.com/)?([^/:@]+)/([^/:@]+?)(?:\.git)?/?", re.ASCII | re.IGNORECASE)
+_WWW_GITHUB = re.compile(r"(?:https://|ssh://git@|git@)www\.github\.com[:/]([^/:@]+)/([^/:@]+?)(?:\.git)?/?", re.ASCII | re.IGNORECASE)
+
+
+def _refuse_near_miss(text: str) -> None:
+    """A GitHub shorthand or www.github.com: ValueError with the exact line to write instead.
+    OWNER/NAME are shown only when they are valid GitHub names that do not look like a secret."""
+    www = _WWW_GITHUB.fullmatch(text)
+    short = None if www or _SCHEME.match(text) else _GITHUB_SHORTHAND.fullmatch(text)
+    found = www or short
+    if found is None:
+        return
+    owner, name = found.groups()
+    what = "uses www.github.com, which is not GitHub's Git host" if www else "is not a full URL"
+    if GITHUB_OWNER.fullmatch(owner) and _GITHUB_NAME.fullmatch(name) and is_showable(owner) and is_showable(name):
+        url = f"https://github.com/{owner}/{name}"
+        raise ValueError(f"the repository URL {what}: did you mean {url}? Write `repo: {url}`.")
+    raise ValueError(f"the repository URL {what}: write it as https://github.com/OWNER/NAME.")
+
+
 
 
 def _fail(reason: str, kind: str | None, fix: str = "") -> NoReturn:

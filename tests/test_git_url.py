@@ -10,6 +10,7 @@ from flux_bootstrap.git_url import (
 )
 
 from flux_bootstrap import chart
+from cases import GHP
 
 # spec.url of Flux's GitRepository, from the CRD of the chart we install: ^(http|https|ssh)://.*$
 FLUX_URL_SCHEMA = chart.served_schema(chart.NEWEST_CARRIED, "GitRepository", "source.toolkit.fluxcd.io/v1")[
@@ -162,7 +163,6 @@ def test_github_repo_accepted_forms(url):
     "url",
     [
         "",
-        "github.com/acme/fleet",
         "http://github.com/acme/fleet",
         "https://github.com/acme",
         "https://github.com/acme/fleet/tree/main",
@@ -179,6 +179,26 @@ def test_github_repo_refused_forms_list_the_github_forms(url):
         parse_repo_url(url)
     for form in ACCEPTED_FORMS["github"]:
         assert form in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["acme/fleet", "acme/fleet.git", "github.com/acme/fleet", "GitHub.com/acme/fleet/", "https://www.github.com/acme/fleet",
+     "https://www.github.com/acme/fleet.git", "git@www.github.com:acme/fleet", "ssh://git@www.github.com/acme/fleet"],
+)
+def test_a_shorthand_or_www_gets_the_exact_line_to_write(url):
+    with pytest.raises(ValueError) as err:
+        parse_repo_url(url)
+    message = str(err.value)
+    assert "did you mean https://github.com/acme/fleet? Write `repo: https://github.com/acme/fleet`." in message
+    assert "Accepted forms" not in message and len(message) < 200
+
+
+@pytest.mark.parametrize("owner", [GHP, "a" * 40, "-acme"])
+def test_a_shorthand_shows_nothing_that_is_not_a_github_name(owner):
+    with pytest.raises(ValueError) as err:
+        parse_repo_url(f"{owner}/fleet")
+    assert owner not in str(err.value) and "https://github.com/OWNER/NAME" in str(err.value)
 
 
 def test_gitlab_url_refused_by_github_repo_is_now_a_gitlab_repository():
