@@ -39,7 +39,8 @@ def test_resource_graph(run):
 def test_explicit_providers(run):
     github = run.one(GH_PROVIDER)
     kubernetes = run.one(K8S_PROVIDER)
-    assert github.inputs["owner"] == "username"
+    # Owner and API address are always passed: the SDK would otherwise fill them from the environment.
+    assert (github.inputs["owner"], github.inputs["baseUrl"]) == ("username", "https://api.github.com/")
     # Provider inputs travel as strings. No adoption unless asked for (adoptExisting).
     assert kubernetes.inputs["upsertExistingObjects"] == "false"
     assert kubernetes.inputs["enablePatchForce"] == "false"
