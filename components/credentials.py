@@ -26,9 +26,10 @@ def github_provider(name: str, settings: Settings, parent: pulumi.Resource) -> g
     if not credentials.needs_github(settings):
         return None
     auth = settings.auth
-    args: dict = {"owner": settings.repo.owner}
-    if auth.api_base_url is not None:  # GitHub Enterprise Server: https://HOST/api/v3/
-        args["base_url"] = auth.api_base_url
+    # Both always explicit: left out, the SDK fills base_url from GITHUB_BASE_URL and the provider
+    # takes the owner from GITHUB_OWNER or guesses it from the token. The variables that would
+    # still override them are refused before this (flux_bootstrap/github_env.py).
+    args: dict = {"owner": settings.repo.owner, "base_url": auth.api_base_url}
     if uses_token(settings):
         assert settings.token is not None, "the token is required in this mode: settings were not resolved for a deploy"
         args["token"] = pulumi.Output.secret(settings.token.get_secret_value())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pulumi
 
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import Plan, plan
+from flux_bootstrap.github_env import environment_problems
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
 from flux_bootstrap.validation import helm_values_problems
 
@@ -61,15 +63,20 @@ def load_plan(project_dir: Path) -> Plan:
 
 
 def load_settings(project_dir: Path) -> Settings:
-    """Settings for the current stack; raises ConfigError listing every problem."""
+    """Settings for the current stack; raises ConfigError listing every problem, including the
+    environment variables that would redirect the GitHub provider (as `check` reports them)."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    return resolve_settings(
+    settings = resolve_settings(
         project_dir=project_dir,
         project=project,
         stack=stack,
         stack_values=stack_values(project),
         stack_source=f"stack '{stack}' settings",
     )
+    problems = environment_problems(os.environ, settings)
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 @dataclass(frozen=True)

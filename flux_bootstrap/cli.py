@@ -18,6 +18,7 @@ import yaml
 from . import __version__, chart, credentials, manifests, sops
 from .errors import ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
+from .github_env import environment_problems
 from .settings.stack import DEFAULT_CHART_VERSION
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
@@ -121,6 +122,7 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         print(err, file=sys.stderr)
         return 1
     problems, warnings = secrets_file_problems(settings, project_dir)
+    problems += environment_problems(os.environ, settings)  # what `pulumi up` would refuse in this shell
     if settings.repo.full_name == EXAMPLE_REPO:
         warnings.append(
             f"the repository is still the example {EXAMPLE_REPO} of the user docs; set `repo` in config/flux.yaml "

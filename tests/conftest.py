@@ -8,6 +8,8 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from flux_bootstrap.github_env import VARIABLES as GITHUB_PROVIDER_VARIABLES  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "reference" / "flux"
 TOKEN = "tok-Secret-1234567890"  # a stand-in token; tests assert it never shows up anywhere
 
@@ -29,3 +31,11 @@ def config_dir(tmp_path: Path) -> Path:
     (folder / "flux.yaml").write_text("repo: https://github.com/username/manifests.git\nbranch: main\n")
     (folder / "secrets-flux.yaml").write_text(f'token: "{TOKEN}"\n')
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_github_provider_variables(monkeypatch):
+    """The shell running the tests may set GITHUB_OWNER and the like; the program and `check` refuse
+    them (github_env.py). Tests that want one set it themselves."""
+    for name in GITHUB_PROVIDER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

@@ -103,6 +103,11 @@ class Run:
         return found
 
 
+def provider_urn(ref: str) -> str:
+    """The provider's URN out of a provider reference (`URN::ID`)."""
+    return ref.rsplit("::", 1)[0]
+
+
 def _is_secret_wrapper(value: Any) -> bool:
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
 

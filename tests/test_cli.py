@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pulumi
 import pytest
 import yaml
 
@@ -158,6 +159,31 @@ def test_check_warns_when_others_can_read_the_secrets_file(project, capsys):
     (project / "config" / "secrets-flux.yaml").chmod(0o644)
     code, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert code == 0 and "warning: config/secrets-flux.yaml can be read by other users; run: chmod 600" in err
+
+
+def test_check_refuses_what_would_redirect_the_github_provider(project, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_OWNER", "Someone-Else-42")
+    monkeypatch.setenv("GITHUB_APP_PEM_FILE", "-----BEGIN RSA PRIVATE KEY-----\\nMIIE")
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert "2 configuration problems; nothing was changed.\nenvironment:\n  - variable 'GITHUB_OWNER': " in err
+    assert "unset GITHUB_OWNER" in err and "variable 'GITHUB_APP_PEM_FILE'" in err and "unset GITHUB_APP_PEM_FILE" in err
+    assert "Someone-Else-42" not in err and "MIIE" not in err and "BEGIN" not in err
+
+
+def test_check_and_the_program_refuse_with_the_same_words(project, config_dir, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_BASE_URL", "https://elsewhere.example/api/v3/")
+    code, _, err = run_cli(project, "check", "--stack", "dev", "--no-token", capsys=capsys)
+    assert code == 1
+    with pytest.raises(pulumi.RunError) as program:
+        run_program({"configDir": str(config_dir)})
+    assert err.endswith(str(program.value) + "\n")
+
+
+def test_check_accepts_the_repository_owner_in_github_owner(project, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_OWNER", "username")
+    code, out, _ = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0 and out.startswith("ok: ")
 
 
 def test_check_imports_no_pulumi_sdk(project):

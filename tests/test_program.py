@@ -12,12 +12,7 @@ from cases import GHP, PAT, REFUSED, apply_files
 from conftest import ROOT, TOKEN
 from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
-from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, run_program
-
-
-
-def provider_urn(ref: str) -> str:
-    return ref.rsplit("::", 1)[0]
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, provider_urn, run_program
 
 
 @pytest.fixture
@@ -39,7 +34,8 @@ def test_resource_graph(run):
 def test_explicit_providers(run):
     github = run.one(GH_PROVIDER)
     kubernetes = run.one(K8S_PROVIDER)
-    assert github.inputs["owner"] == "username"
+    # Owner and API address are always passed: the SDK would otherwise fill them from the environment.
+    assert (github.inputs["owner"], github.inputs["baseUrl"]) == ("username", "https://api.github.com/")
     # Provider inputs travel as strings. No adoption unless asked for (adoptExisting).
     assert kubernetes.inputs["upsertExistingObjects"] == "false"
     assert kubernetes.inputs["enablePatchForce"] == "false"

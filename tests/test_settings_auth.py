@@ -46,7 +46,8 @@ def write_repo(config_dir: Path, repo: str, branch: str | None = "main") -> None
 def test_default_is_deploy_key_on_github_com(config_dir):
     settings = resolve(config_dir.parent)
     auth = settings.auth
-    assert (auth.mode, auth.github_host, auth.enterprise, auth.api_base_url) == ("deploy-key", "github.com", False, None)
+    assert (auth.mode, auth.github_host, auth.enterprise, auth.api_base_url) == (
+        "deploy-key", "github.com", False, "https://api.github.com/")
     assert settings.token.get_secret_value() == TOKEN
 
 

@@ -44,6 +44,7 @@ APP_KEY_SETTING = "githubAppPrivateKey"
 APP_KEY_FILE = "github-app.pem"  # beside the config files; gitignored
 CA_FILE = "ca.crt"  # beside the config files; a CA certificate is public, it may be committed
 GITHUB_COM = "github.com"
+GITHUB_COM_API = "https://api.github.com/"  # the pulumi-github SDK's own default, passed explicitly
 GHE_COM = "ghe.com"  # GitHub Enterprise Cloud with data residency: API at api.<host>, not /api/v3
 DEFAULT_USERNAME = "git"  # GitHub, GitLab, Azure DevOps and Gitea accept any username with a token
 BITBUCKET_USERNAME = "x-token-auth"  # Bitbucket Cloud's username for repository/workspace access tokens
@@ -154,9 +155,9 @@ class AuthSettings(BaseModel):
         return self.mode == "github-app" and self.installation_id is not None
 
     @property
-    def api_base_url(self) -> str | None:
-        """The GitHub API the provider talks to; None is the provider's default (api.github.com)."""
-        return f"https://{self.github_host}/api/v3/" if self.enterprise else None
+    def api_base_url(self) -> str:
+        """The GitHub API the provider talks to, always passed: left out, the SDK takes GITHUB_BASE_URL."""
+        return f"https://{self.github_host}/api/v3/" if self.enterprise else GITHUB_COM_API
 
     @property
     def app_base_url(self) -> str | None:
