@@ -112,9 +112,16 @@ def test_deploy_key_needs_an_ssh_address(config_dir):
 def test_azure_devops_takes_only_rsa_keys(config_dir):
     write_repo(config_dir, "https://dev.azure.com/org/proj/_git/fleet")
     hosts = f"ssh.dev.azure.com ssh-rsa {key_base64('ssh-rsa')}"
-    only(refused(config_dir.parent, knownHosts=hosts), "flux-bootstrap:keyAlgorithm", "rsa-4096")
+    # Unset, the key type fits the host; another type set on purpose is refused with the fix.
+    assert resolve(config_dir.parent, knownHosts=hosts).key_algorithm == "rsa-4096"
+    only(refused(config_dir.parent, knownHosts=hosts, keyAlgorithm="ed25519"), "flux-bootstrap:keyAlgorithm", "rsa-4096")
     settings = resolve(config_dir.parent, knownHosts=hosts, keyAlgorithm="rsa-4096")
     assert settings.repo.ssh_url == "ssh://git@ssh.dev.azure.com/v3/org/proj/fleet"
+
+
+def test_the_default_key_type_elsewhere_is_ed25519(config_dir):
+    write_repo(config_dir, "https://github.com/acme/fleet")
+    assert resolve(config_dir.parent).key_algorithm == "ed25519"
 
 
 def test_read_write_key_has_no_effect_off_github(config_dir):

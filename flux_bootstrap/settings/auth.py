@@ -243,7 +243,7 @@ def resolve_auth(
         if not on_github and str(explicit.get("readWriteKey", "false")).strip().lower() == "true":
             refuse("readWriteKey", "has no effect on a host that is not GitHub: the program does not register the "
                                    "key there; you choose its access when you add it. Remove it.")
-        if repo.kind == KIND_AZURE and explicit.get("keyAlgorithm", "ed25519") != "rsa-4096":
+        if repo.kind == KIND_AZURE and explicit.get("keyAlgorithm") not in (None, "", "rsa-4096"):
             refuse("keyAlgorithm", "must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
                                    "pulumi config set keyAlgorithm rsa-4096")
     if mode in ("https", "github-app") and repo.https_url is None:

@@ -15,7 +15,7 @@ from typing import Mapping
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, Problem
-from ..git_url import RepoUrl
+from ..git_url import KIND_AZURE, RepoUrl
 from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
@@ -207,7 +207,7 @@ def resolve_settings(
         path=path,
         token=token,
         token_source=token_source,
-        key_algorithm=stack_settings.key_algorithm,
+        key_algorithm=stack_settings.key_algorithm or default_key_algorithm(repo),
         read_write_key=stack_settings.read_write_key,
         chart_version=stack_settings.chart_version,
         interval=stack_settings.interval,
@@ -221,6 +221,11 @@ def resolve_settings(
         auth=auth,
         tuning=tuning,
     )
+
+
+def default_key_algorithm(repo: RepoUrl) -> KeyAlgorithm:
+    """ed25519, as `ssh-keygen` makes today; Azure DevOps accepts only RSA SSH keys."""
+    return "rsa-4096" if repo.kind == KIND_AZURE else "ed25519"
 
 
 _UNUSED_TOKEN = (

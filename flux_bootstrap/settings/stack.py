@@ -36,7 +36,7 @@ class SourceStack(Group):
 
 
 class DeployKeyStack(Group):
-    key_algorithm: KeyAlgorithm = Field("ed25519", alias="keyAlgorithm")
+    key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm")  # unset: by host (resolve)
     read_write_key: StackBool = Field(False, alias="readWriteKey")
 
 
