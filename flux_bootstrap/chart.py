@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .bounded_read import UnreadableFile, read_bytes_bounded
 from .errors import ConfigError, Problem
 from .helm_values import CHART_NAME, CHART_REPOSITORY
 
@@ -78,6 +79,8 @@ class CarriedChart:
 CARRIED: dict[str, CarriedChart] = {
     "2.18.3": CarriedChart("flux2-2.18.3.tgz", "97dee84d14389a37b17d56e6a36632c30d30611ffd7ff0f6e0fb76e2f0d45108"),
 }
+# flux2-2.18.3.tgz is 59 KiB: an archive many times that size is not one of ours, and is not read.
+MAX_ARCHIVE_BYTES = 1024 * 1024
 # The chart whose CRDs validate the program's objects when chartVersion is not carried.
 NEWEST_CARRIED = max(CARRIED, key=lambda v: tuple(int(p) for p in v.split(".")))
 
@@ -115,15 +118,16 @@ def describe(version: str) -> str:
 
 
 def load_archive(path: Path, sha256: str) -> bytes:
-    """The archive's bytes, or ChartError when it is missing or its sha256 is not `sha256`."""
+    """The archive's bytes, read bounded, or ChartError when it is missing, unreadable, not a
+    regular file or larger than MAX_ARCHIVE_BYTES, or its sha256 is not `sha256`."""
     restore = f"restore it with `git checkout -- charts/{path.name}`"
+    missing = (f"is missing: {restore}, or set chartVersion to a version that is not carried to download it "
+               "from the chart repository (not verified).")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ChartError(path.name, f"is missing: {restore}, or set chartVersion to a version that is not carried "
-                                    "to download it from the chart repository (not verified).") from None
-    except OSError as err:
-        raise ChartError(path.name, f"cannot be read ({err.strerror}): {restore}.") from None
+        data = read_bytes_bounded(path, f"charts/{path.name}", MAX_ARCHIVE_BYTES, expected="a Helm chart archive",
+                                  missing=missing, fix=f"Remove it and {restore}.")
+    except UnreadableFile as err:
+        raise ChartError(path.name, err.problem.message) from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ChartError(path.name, "is not the archive this project verified (its sha256 differs from the one "
                                     f"pinned in flux_bootstrap/chart.py): {restore}. To carry a new chart, "

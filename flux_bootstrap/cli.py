@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from . import __version__, chart, credentials, manifests, sops
+from .bounded_read import present
 from .errors import ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
 from .github_env import environment_problems
@@ -97,7 +98,9 @@ def secrets_file_problems(settings: Settings, project_dir: Path) -> tuple[list[P
     problems, warnings = [], []
     for name, leak in SECRET_FILES.items():
         path = settings.config_dir / name
-        if not path.exists():
+        try:
+            mode = path.stat().st_mode
+        except (OSError, ValueError):  # absent, or a loop: the settings read what they use, and refuse it
             continue
         source = display_path(path, project_dir)
         try:
@@ -110,7 +113,7 @@ def secrets_file_problems(settings: Settings, project_dir: Path) -> tuple[list[P
             tracked = False
         if tracked:
             problems.append(Problem(source, "is tracked by Git, so " + leak.format(source=source)))
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        if stat.S_IMODE(mode) & 0o077:
             warnings.append(f"{source} can be read by other users; run: chmod 600 {source}")
     return problems, warnings
 
@@ -228,9 +231,16 @@ def find_project_dir(start: Path) -> Path | None:
     """The folder holding Pulumi.yaml: `start` or its nearest parent that has one (as the Pulumi
     CLI looks for it), else the checkout this package runs from; None when there is neither."""
     for folder in (start, *start.parents):
-        if (folder / "Pulumi.yaml").is_file():
+        if present(folder / "Pulumi.yaml"):  # whatever it is: reading it says what is wrong
             return folder
-    return CHECKOUT_DIR if (CHECKOUT_DIR / "Pulumi.yaml").is_file() else None
+    return CHECKOUT_DIR if present(CHECKOUT_DIR / "Pulumi.yaml") else None
+
+
+def _given_project_dir(parser: argparse.ArgumentParser, path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
+        parser.error("--project-dir leads through a symbolic link that loops: pass the project folder itself")
 
 
 def version_text() -> str:
@@ -326,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
     )
     args = parser.parse_args(argv)
-    project_dir = args.project_dir.resolve() if args.project_dir else find_project_dir(Path.cwd())
+    project_dir = _given_project_dir(parser, args.project_dir) if args.project_dir else find_project_dir(Path.cwd())
     if project_dir is None and (args.command != "audit" or args.stack is not None):
         parser.error("no Pulumi.yaml in this folder or above it: run in the flux-bootstrap project, or pass --project-dir")
     if args.command == "audit":

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bounded_read import present
 from .errors import Problem
 from .settings import PROJECT, STRUCTURED_SETTINGS, SecretValue, StackValue, display_path
 from .yaml_source import read_mapping
@@ -66,7 +67,7 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
     source = display_path(path, project_dir)
-    stack_file = StackFile(project=project, path=path, exists=path.exists())
+    stack_file = StackFile(project=project, path=path, exists=present(path))
     if problems:
         return stack_file, problems
     if not stack_file.exists:

@@ -11,15 +11,14 @@ reading, and one streaming pass over the parser events refuses anchors, aliases 
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .bounded_read import UnreadableFile, read_bytes_bounded, too_large_message
 from .errors import Problem
 
 # libyaml is much faster; the pure-Python loaders give the same results for valid files.
@@ -32,6 +31,7 @@ _STRINGS: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 10_000
+_EXPECTED = "a YAML config file"
 
 _EMPTY_MESSAGE = "the file is empty; it must be a YAML mapping of field: value."
 # YAML 1.1 line breaks, as PyYAML and libyaml count lines (str.splitlines knows more).
@@ -103,48 +103,18 @@ def read_mapping(
 ) -> tuple[YamlDocument | None, list[Problem]]:
     """Read and parse a YAML mapping file; a missing file is a problem carrying `missing_hint`.
 
-    Only a regular file is read, and never more than `max_bytes` + 1 bytes of it, so a FIFO, a
-    device such as /dev/zero or a huge file is refused without waiting or filling memory.
+    The file is read bounded (bounded_read): a FIFO, a device, a folder, a symbolic link loop or a
+    file larger than `max_bytes` is a problem, found without waiting or filling memory.
     """
     try:
-        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        return None, [Problem(source, f"file not found. {missing_hint}")]
-    except IsADirectoryError:
-        return None, [Problem(source, "is a directory, expected a YAML file.")]
-    except OSError as err:
-        return None, [Problem(source, f"cannot be read: {err.strerror}.")]
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            return None, [Problem(source, "is a directory, expected a YAML file.")]
-        if not stat.S_ISREG(mode):
-            return None, [Problem(source, "is not a regular file (a pipe or a device?); expected a YAML file.")]
-        raw = _read_at_most(fd, max_bytes + 1)
-    except OSError as err:
-        return None, [Problem(source, f"cannot be read: {err.strerror}.")]
-    finally:
-        os.close(fd)
-    if len(raw) > max_bytes:
-        return None, [_too_large_problem(source, max_bytes)]
+        raw = read_bytes_bounded(path, source, max_bytes, expected=_EXPECTED, missing=f"file not found. {missing_hint}")
+    except UnreadableFile as err:
+        return None, [err.problem]
     try:
         text = raw.decode("utf-8-sig")  # a BOM from a Windows editor is no content
     except UnicodeDecodeError:
         return None, [Problem(source, "is not UTF-8 text.")]
     return parse_mapping(text, source, strings=strings, max_bytes=max_bytes)
-
-
-def _read_at_most(fd: int, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    left = limit
-    while left > 0:
-        chunk = os.read(fd, min(left, 64 * 1024))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
 
 
 def _too_large(text: str, max_bytes: int) -> bool:
@@ -154,12 +124,7 @@ def _too_large(text: str, max_bytes: int) -> bool:
 
 
 def _too_large_problem(source: str, max_bytes: int) -> Problem:
-    size = f"{max_bytes // 1024} KiB" if max_bytes % 1024 == 0 else f"{max_bytes} bytes"
-    return Problem(
-        source,
-        f"is larger than {size}, far more than a config file needs; it was not read. "
-        "Check that this is the right file.",
-    )
+    return Problem(source, too_large_message(max_bytes, _EXPECTED))
 
 
 def _screen(text: str, source: str, loader: type) -> Problem | None:

@@ -170,7 +170,7 @@ def test_a_lower_cap_can_be_asked_for(tmp_path):
     path.write_text("repo: x\n" + "# c\n" * 20)
     assert read_mapping(path, "flux.yaml", "")[1] == []
     (problem,) = read_mapping(path, "flux.yaml", "", max_bytes=64)[1]
-    assert "is larger than 64 bytes, far more than a config file needs" in problem.message
+    assert "is larger than 64 bytes, far more than a YAML config file needs" in problem.message
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")

@@ -20,6 +20,7 @@ from typing import Annotated, Callable, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StrictStr
 
 from .. import chart, pem
+from ..bounded_read import present
 from ..errors import Problem
 from ..known_hosts import MAX_KNOWN_HOSTS, known_hosts_problem, normalise_known_hosts
 from ..names import is_showable
@@ -296,9 +297,9 @@ def ssh_host(repo: RepoUrl) -> str:
 def _ca_cert(project, stack: AuthStack, mode, repo: RepoUrl, config_dir: Path, project_dir: Path, refuse, problems) -> str | None:
     source, text = f"stack setting {project}:caCert", stack.ca_cert
     ca_file = config_dir / CA_FILE
-    if text is None and mode != "deploy-key" and ca_file.exists():
+    if text is None and mode != "deploy-key" and present(ca_file):
         source = display_path(ca_file, project_dir)
-        text = read_secret_text(ca_file, source, pem.MAX_PEM, problems)
+        text = read_secret_text(ca_file, source, pem.MAX_PEM, "a PEM file of CA certificates", problems)
         if text is None:
             return None
     elif text is not None and mode == "deploy-key":
@@ -357,11 +358,11 @@ def _app_key(project, key_value: SecretValue | None, config_dir: Path, project_d
         return SecretStr(pem.normalise(key_value.plaintext)), source
     key_file = config_dir / APP_KEY_FILE
     source = display_path(key_file, project_dir)
-    if not key_file.exists():
+    if not present(key_file):
         refuse("auth", f"is github-app, but the App's private key is missing: store it in the stack with "
                        f"`pulumi config set --secret {APP_KEY_SETTING} < app.private-key.pem`, or put the file at {source}.")
         return None, source
-    text = read_secret_text(key_file, source, pem.MAX_PEM, problems)
+    text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file", problems)
     if text is None:
         return None, source
     problem = pem.rsa_private_key_problem(text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from ..bounded_read import UnreadableFile, present, read_bytes_bounded
 from ..errors import Problem
 from ..yaml_source import EmptyFile, YamlDocument, read_mapping
 from .fields import BranchName, RepoUrl, Token
@@ -34,10 +35,17 @@ class SecretsFile(BaseModel):
 
 
 def display_path(path: Path, project_dir: Path) -> str:
-    """A path as the user knows it: relative to the project when inside it."""
+    """A path as the user knows it: relative to the project when inside it.
+
+    Only the folder is resolved, not the file: a file that is a symbolic link keeps the name the
+    user gave it, and one that loops is still named (Path.resolve raises on a loop)."""
     try:
-        return str(path.resolve().relative_to(project_dir.resolve()))
-    except ValueError:
+        resolved, base = path.parent.resolve() / path.name, project_dir.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop on the way (RuntimeError before Python 3.13)
+        resolved, base = path, project_dir
+    try:
+        return str(resolved.relative_to(base))
+    except ValueError:  # outside the project
         return str(path)
 
 
@@ -46,7 +54,7 @@ def read_flux_file(
 ) -> FluxFile | None:
     path = config_dir / FLUX_FILE
     source = display_path(path, project_dir)
-    if not required and not path.exists():
+    if not required and not present(path):
         return None
     hint = (
         "Create it with a line `repo: https://github.com/OWNER/NAME` (and optionally `branch: main`), "
@@ -73,16 +81,12 @@ def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) ->
     return secrets.token if secrets else None
 
 
-def read_secret_text(path: Path, source: str, max_size: int, problems: list[Problem]) -> str | None:
-    """A small text file holding a key; its content never reaches a message."""
+def read_secret_text(path: Path, source: str, max_size: int, expected: str, problems: list[Problem]) -> str | None:
+    """A small text file holding a key, read bounded; its content never reaches a message."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_size + 1)
-    except OSError as err:
-        problems.append(Problem(source, f"cannot be read: {err.strerror}."))
-        return None
-    if len(data) > max_size:
-        problems.append(Problem(source, f"is larger than {max_size} bytes, far more than a key file holds."))
+        data = read_bytes_bounded(path, source, max_size, expected=expected, missing="file not found.")
+    except UnreadableFile as err:
+        problems.append(err.problem)
         return None
     try:
         return data.decode("utf-8")

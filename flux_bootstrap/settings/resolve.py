@@ -9,11 +9,14 @@ collected and raised at once as a ConfigError; no message contains an input valu
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from ..bounded_read import present
 from ..errors import ConfigError, Problem
 from ..git_url import KIND_AZURE, RepoUrl
 from .fields import SecretValue, StackValue, folder, normalise_path
@@ -121,23 +124,7 @@ def resolve_settings(
     except ValidationError as err:
         problems.extend(stack_problem(location(e) or "?", message) for e, message in messages(err, "setting"))
 
-    # Read from `plain`, so the files are still checked when another stack setting is invalid.
-    # Read from `plain`, so the files are still checked when another stack setting is invalid; a
-    # configDir that is itself refused is never used as a path (nor shown: it may be anything).
-    raw_dir = plain.get("configDir")
-    try:
-        usable = folder(raw_dir) if isinstance(raw_dir, str) else None
-    except ValueError:
-        usable = None
-    config_dir, found = _config_folder(project_dir, usable or DEFAULT_CONFIG_DIR)
-    if usable and not found:
-        problems.append(
-            stack_problem("configDir", "names a folder that does not exist. Point it to the folder holding "
-                                       "flux.yaml and secrets-flux.yaml, or remove the setting.")
-        )
-    if not found and (usable or raw_dir is not None):
-        raise ConfigError(problems)
-
+    config_dir = _config_dir(project_dir, plain.get("configDir"), stack_problem, problems)
     flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
 
     repo, repo_problem = _repo(stack_settings, flux_file, project_dir, config_dir, stack_problem)
@@ -159,7 +146,7 @@ def resolve_settings(
     else:
         secrets_path = config_dir / SECRETS_FILE
         token_source = display_path(secrets_path, project_dir) if use == "required" else "(not used)"
-        if use == "required" and (require_token or secrets_path.exists()):
+        if use == "required" and (require_token or present(secrets_path)):
             token = read_secrets_file(secrets_path, project_dir, problems)
 
     # A key stored in plain text is already a problem: count it as present, not as missing.
@@ -234,14 +221,52 @@ _UNUSED_TOKEN = (
 )
 
 
-def _config_folder(project_dir: Path, name: str) -> tuple[Path, bool]:
-    """The config folder as an absolute path, and whether it is a folder (an OS refusal means no)."""
-    path = project_dir / name
+def _config_dir(project_dir: Path, raw_dir: object, stack_problem: _StackProblems, problems: list[Problem]) -> Path:
+    """The config folder, absolute; ConfigError with every problem so far when it cannot be used.
+
+    Read from the plain settings, so the files are still checked when another stack setting is
+    invalid; a configDir that is itself refused is never used as a path (nor shown: it may be
+    anything). A missing default folder is no problem here: its files are reported missing.
+    """
+    try:
+        usable = folder(raw_dir) if isinstance(raw_dir, str) else None
+    except ValueError:
+        usable = None
+    path = project_dir / (usable or DEFAULT_CONFIG_DIR)
     try:
         path = path.resolve()
-        return path, path.is_dir()
-    except OSError:
-        return path, False
+        if path.is_dir():
+            return path
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
+        pass
+    refusal = _folder_refusal(path)
+    where = "flux.yaml and secrets-flux.yaml"
+    if usable:
+        problems.append(stack_problem("configDir", f"{refusal or 'names a folder that does not exist.'} Point it "
+                                                   f"to the folder holding {where}, or remove the setting."))
+    elif refusal and raw_dir is None:
+        problems.append(Problem(DEFAULT_CONFIG_DIR, f"{refusal} It must be the folder holding {where}: make it one, "
+                                                    "or point the configDir stack setting to one."))
+    if usable or raw_dir is not None or refusal:
+        raise ConfigError(problems)
+    return path
+
+
+def _folder_refusal(path: Path) -> str | None:
+    """Why `path` is no usable folder, in our words; None when nothing is there."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it leads back to itself, or a folder on its path does)."
+        if err.errno in (errno.EACCES, errno.EPERM):
+            return "cannot be opened: permission denied."
+        if err.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot be opened ({err.strerror})."
+        return None
+    except ValueError:
+        return None
+    return "is not a folder." if not path.is_dir() else "cannot be opened."
 
 
 def _repo(stack_settings: StackSettings | None, flux_file, project_dir: Path, config_dir: Path,

@@ -13,6 +13,7 @@ from typing import Callable, Literal
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from .. import sops as age
+from ..bounded_read import present
 from ..errors import Problem
 from .fields import SecretValue
 from .files import display_path, read_secret_text
@@ -70,13 +71,13 @@ def resolve_sops(
         return SopsSettings(mode=mode, identity=identity, identity_source=source) if identity else None
 
     source = display_path(key_file, project_dir)
-    if not key_file.exists():
+    if not present(key_file):
         problems.append(
             stack_problem("sops", f"is provided, but there is no age key: store it in the stack with "
                                   f"`pulumi config set --secret {SOPS_KEY_SETTING} < key.txt`, or put the key file at {source}.")
         )
         return None
-    text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, problems)
+    text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file", problems)
     if text is None:
         return None
     identity = _checked(text, lambda message: Problem(source, message), problems)
