@@ -1,0 +1,111 @@
+"""Stack setting names that are not ours (issue #16): refused by `check` with the stack file's line,
+and by the program naming the setting, with the nearest known name; never a value shown.
+
+Each case is written once: as lines of Pulumi.dev.yaml for `check`, and, where the program can see
+it (Pulumi hands it only `config:`), as the config Pulumi would hand over. Secrets are built here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from cases import GHP
+from conftest import ROOT, TOKEN
+from flux_bootstrap.cli import main
+from flux_bootstrap.settings.stack_keys import unknown_setting
+from harness import Run, run_program
+
+SECURE = "\n    secure: v1:c2VjcmV0"  # an encrypted value as Pulumi writes it (never decrypted here)
+
+
+# id: (lines under `config:` of Pulumi.dev.yaml, the program's config or None, message fragments).
+# The program's config: (plain project settings, --secret project settings, other keys, other --secret keys).
+CASES = {
+    "secret setting mistyped": (
+        f"flux-bootstrap:githubtoken:{SECURE}", ({}, {"githubtoken": TOKEN}, {}, {}),
+        ["setting 'flux-bootstrap:githubtoken': is not a known setting; did you mean `githubToken`?",
+         "pulumi config set --secret githubToken; then pulumi config rm githubtoken"],
+    ),
+    "secret setting without its prefix": (
+        f"flux-bootstrap:token:{SECURE}", ({}, {"token": TOKEN}, {}, {}),
+        ["setting 'flux-bootstrap:token': is not a known setting; did you mean `githubToken`?"],
+    ),
+    "secret setting in the wrong case": (
+        f"flux-bootstrap:sopsAgekey:{SECURE}", ({}, {"sopsAgekey": TOKEN}, {}, {}),
+        ["setting 'flux-bootstrap:sopsAgekey': is not a known setting; did you mean `sopsAgeKey`?"],
+    ),
+    "secret setting named like a token": (
+        f"flux-bootstrap:{GHP}:{SECURE}", ({}, {GHP: TOKEN}, {}, {}),
+        ["a setting whose name looks like a secret (not shown): is not a known setting", "revoke the token"],
+    ),
+    "plain setting mistyped": (
+        "flux-bootstrap:protcet: 'true'", ({"protcet": "true"}, {}, {}, {}),
+        ["setting 'flux-bootstrap:protcet': is not a known setting; did you mean `protect`?"],
+    ),
+    "cluster setting in our namespace": (
+        "flux-bootstrap:context: kind-dev", ({"context": "kind-dev"}, {}, {}, {}),
+        ["setting 'flux-bootstrap:context': is not a known setting; did you mean `kubernetes:context`?"],
+    ),
+}
+NEVER_SHOWN = (TOKEN, GHP, "without --secret")
+
+
+@pytest.fixture
+def project(tmp_path: Path, config_dir: Path) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (config_dir / "secrets-flux.yaml").chmod(0o600)
+    return tmp_path
+
+
+def check(project: Path, stack_file: str, capsys) -> tuple[int, str]:
+    (project / "Pulumi.dev.yaml").write_text(stack_file)
+    code = main(["--project-dir", str(project), "check", "--stack", "dev"])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def assert_refused(message: str, fragments: list[str]) -> None:
+    assert message.count("\n  - ") == 1, message  # exactly this one problem
+    for fragment in fragments:
+        assert fragment in message, message
+    for hidden in NEVER_SHOWN:
+        assert hidden not in message
+
+
+@pytest.mark.parametrize("lines,_,fragments", CASES.values(), ids=CASES.keys())
+def test_check_refuses_the_key_with_its_line(project, capsys, lines, _, fragments):
+    code, output = check(project, f"config:\n  {lines}\n", capsys)
+    assert code == 1
+    assert_refused(output, fragments)
+    assert "Pulumi.dev.yaml:\n  - line 2, " in output
+
+
+@pytest.mark.parametrize("_,config,fragments", CASES.values(), ids=CASES.keys())
+def test_the_program_refuses_the_setting_and_creates_nothing(config_dir, capsys, _, config, fragments):
+    settings, secrets, other, other_secrets = config
+    run = Run()
+    with pytest.raises(pulumi.RunError) as err:
+        run_program({"configDir": str(config_dir), **settings}, secrets,
+                    extra_config=other, extra_secrets=other_secrets, run=run)
+    assert_refused(str(err.value), fragments)
+    assert "stack 'dev' settings:" in str(err.value)
+    assert run.registrations == [] and run.invokes == []
+    stderr = capsys.readouterr().err
+    for hidden in NEVER_SHOWN:
+        assert hidden not in stderr
+
+
+@pytest.mark.parametrize(
+    "name,secret,guess",
+    [("githubtoken", True, "githubToken"), ("token", True, "githubToken"), ("sopsAgekey", True, "sopsAgeKey"),
+     ("github_token", False, "githubToken"), ("githubAppKey", True, "githubAppPrivateKey"),
+     ("intervall", False, "interval"), ("kubeconfig", False, "kubernetes:kubeconfig"), ("zzzzzz", False, None)],
+)
+def test_the_nearest_known_name_is_suggested(name, secret, guess):
+    message = unknown_setting(name, secret=secret)
+    assert (f"did you mean `{guess}`?" in message) if guess else ("did you mean" not in message)
+    assert "without --secret" not in message
