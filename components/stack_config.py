@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pulumi
 
+from flux_bootstrap.errors import ConfigError, Problem
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
+from flux_bootstrap.settings.stack_keys import misspelt_namespace, namespace_message
+
+
+def config_keys() -> set[str]:
+    """Every key of the stack's config (`namespace:name`)."""
+    # The language host hands the whole stack config to set_all_config; PULUMI_CONFIG is its fallback.
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
 
 
 def stack_values(project: str) -> dict[str, StackValue]:
@@ -16,9 +24,7 @@ def stack_values(project: str) -> dict[str, StackValue]:
     Unknown names are passed on too, so that a typo such as `protcet` is refused, not ignored.
     """
     prefix = f"{project}:"
-    # The language host hands the whole stack config to set_all_config; PULUMI_CONFIG is its fallback.
-    keys = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
-    names = sorted({key[len(prefix):] for key in keys if key.startswith(prefix)} | set(SETTING_NAMES))
+    names = sorted({key[len(prefix):] for key in config_keys() if key.startswith(prefix)} | set(SETTING_NAMES))
     config = pulumi.Config(project)
     values: dict[str, StackValue] = {}
     for name in names:
@@ -46,16 +52,34 @@ def structured_value(config: pulumi.Config, name: str, raw: str) -> StackValue:
         return raw
 
 
+def other_key_problems(project: str, source: str) -> list[Problem]:
+    """Settings under a misspelt project namespace, which no one would read (settings.stack_keys)."""
+    problems = []
+    for key in sorted(config_keys()):
+        namespace, _, name = key.rpartition(":")
+        if misspelt_namespace(namespace, project):
+            problems.append(Problem(source, namespace_message(project, name), field=key, label="setting"))
+    return problems
+
+
 def load_settings(project_dir: Path) -> Settings:
     """Settings for the current stack; raises ConfigError listing every problem."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    return resolve_settings(
-        project_dir=project_dir,
-        project=project,
-        stack=stack,
-        stack_values=stack_values(project),
-        stack_source=f"stack '{stack}' settings",
-    )
+    source = f"stack '{stack}' settings"
+    problems = other_key_problems(project, source)
+    try:
+        settings = resolve_settings(
+            project_dir=project_dir,
+            project=project,
+            stack=stack,
+            stack_values=stack_values(project),
+            stack_source=source,
+        )
+    except ConfigError as err:
+        raise ConfigError(problems + err.problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Stack setting names that are not ours (issue #16): refused by `check` with the stack file's line,
-and by the program naming the setting, with the nearest known name; never a value shown.
+"""Stack keys Pulumi would ignore (issue #16): refused by `check` with the stack file's line, and by
+the program naming the setting, with the nearest known name; never a value shown.
 
 Each case is written once: as lines of Pulumi.dev.yaml for `check`, and, where the program can see
 it (Pulumi hands it only `config:`), as the config Pulumi would hand over. Secrets are built here.
@@ -16,7 +16,7 @@ import pytest
 from cases import GHP
 from conftest import ROOT, TOKEN
 from flux_bootstrap.cli import main
-from flux_bootstrap.settings.stack_keys import unknown_setting
+from flux_bootstrap.settings.stack_keys import misspelt_namespace, unknown_setting
 from harness import Run, run_program
 
 SECURE = "\n    secure: v1:c2VjcmV0"  # an encrypted value as Pulumi writes it (never decrypted here)
@@ -49,6 +49,39 @@ CASES = {
     "cluster setting in our namespace": (
         "flux-bootstrap:context: kind-dev", ({"context": "kind-dev"}, {}, {}, {}),
         ["setting 'flux-bootstrap:context': is not a known setting; did you mean `kubernetes:context`?"],
+    ),
+    "namespace missing a letter": (
+        "flux-boostrap:path: clusters/x", ({}, {}, {"flux-boostrap:path": "clusters/x"}, {}),
+        ["setting 'flux-boostrap:path': has a misspelt namespace", "did you mean `flux-bootstrap:path`?"],
+    ),
+    "namespace without its dash": (
+        "fluxbootstrap:repo: https://github.com/a/b", ({}, {}, {"fluxbootstrap:repo": "https://github.com/a/b"}, {}),
+        ["setting 'fluxbootstrap:repo': has a misspelt namespace", "did you mean `flux-bootstrap:repo`?"],
+    ),
+    "secret under a misspelt namespace": (
+        f"flux-bootsrap:githubToken:{SECURE}", ({}, {}, {}, {"flux-bootsrap:githubToken": TOKEN}),
+        ["setting 'flux-bootsrap:githubToken': has a misspelt namespace", "did you mean `flux-bootstrap:githubToken`?"],
+    ),
+}
+# What only `check` sees: the file around `config:`, which Pulumi does not hand to the program.
+FILE_CASES = {
+    "settings without the config wrapper": (
+        "flux-bootstrap:path: clusters/x\n", ["line 1, key 'flux-bootstrap:path': is a setting outside `config:`", "settings go under `config:`"],
+    ),
+    "bare setting without the config wrapper": (
+        "protect: 'true'\n", ["line 1, key 'protect': is a setting outside `config:`"],
+    ),
+    "misspelt config key": (
+        "confg:\n  flux-bootstrap:path: clusters/x\n", ["line 1, key 'confg': is not a key of a stack file; did you mean `config`?"],
+    ),
+    "capitalised config key": (
+        "Config:\n  flux-bootstrap:path: clusters/x\n", ["line 1, key 'Config': is not a key of a stack file; did you mean `config`?"],
+    ),
+    "unknown top-level key": (
+        "notes: hello\nconfig: {}\n", ["line 1, key 'notes': is not a key of a stack file", "settings go under `config:`"],
+    ),
+    "token pasted as a top-level key": (
+        f"{GHP}: x\nconfig: {{}}\n", ["line 1, a key whose name looks like a secret (not shown)", "revoke the token"],
     ),
 }
 NEVER_SHOWN = (TOKEN, GHP, "without --secret")
@@ -84,6 +117,13 @@ def test_check_refuses_the_key_with_its_line(project, capsys, lines, _, fragment
     assert "Pulumi.dev.yaml:\n  - line 2, " in output
 
 
+@pytest.mark.parametrize("text,fragments", FILE_CASES.values(), ids=FILE_CASES.keys())
+def test_check_refuses_keys_outside_config(project, capsys, text, fragments):
+    code, output = check(project, text, capsys)
+    assert code == 1
+    assert_refused(output, fragments)
+
+
 @pytest.mark.parametrize("_,config,fragments", CASES.values(), ids=CASES.keys())
 def test_the_program_refuses_the_setting_and_creates_nothing(config_dir, capsys, _, config, fragments):
     settings, secrets, other, other_secrets = config
@@ -97,6 +137,42 @@ def test_the_program_refuses_the_setting_and_creates_nothing(config_dir, capsys,
     stderr = capsys.readouterr().err
     for hidden in NEVER_SHOWN:
         assert hidden not in stderr
+
+
+ALLOWED_FILE = (
+    "secretsprovider: passphrase\nencryptedkey: ''\nencryptionsalt: v1:c2FsdA==:v1:abc\nenvironment:\n  - shared\n"
+    "config:\n"
+    "  kubernetes:context: kind-dev\n"
+    "  kubernetes:kubeconfig: /home/me/.kube/config\n"
+    "  github:owner: acme\n"
+    "  pulumi:tags:\n    team: platform\n"
+    "  flux:interval: 5m\n"  # another package, however short: not close to the project name
+    "  acme-bootstrap:x: y\n"
+)
+
+
+def test_check_accepts_other_packages(project, capsys):
+    code, output = check(project, ALLOWED_FILE, capsys)
+    assert code == 0, output
+
+
+def test_the_program_accepts_other_packages(config_dir):
+    run = run_program(
+        {"configDir": str(config_dir)},
+        extra_config={"kubernetes:kubeconfig": "/home/me/.kube/config", "github:owner": "acme", "acme-bootstrap:x": "y"},
+        extra_secrets={"github:token": GHP},
+    )
+    assert run.registrations
+
+
+@pytest.mark.parametrize(
+    "namespace,misspelt",
+    [("flux-boostrap", True), ("fluxbootstrap", True), ("Flux_Bootstrap", True), ("flux-bootstrapp", True),
+     ("flux-bootstrap", False), ("", False), ("kubernetes", False), ("github", False), ("pulumi", False),
+     ("flux", False), ("tls", False), ("acme-bootstrap", False)],
+)
+def test_only_a_namespace_close_to_the_project_name_is_a_typo(namespace, misspelt):
+    assert misspelt_namespace(namespace, "flux-bootstrap") is misspelt
 
 
 @pytest.mark.parametrize(
