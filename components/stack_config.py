@@ -9,7 +9,7 @@ import pulumi
 
 from flux_bootstrap.errors import ConfigError, Problem
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
-from flux_bootstrap.settings.stack_keys import misspelt_namespace, namespace_message
+from flux_bootstrap.settings.stack_keys import CREDENTIALS, misspelt_namespace, namespace_message, plain_credential
 
 
 def config_keys() -> set[str]:
@@ -52,13 +52,19 @@ def structured_value(config: pulumi.Config, name: str, raw: str) -> StackValue:
         return raw
 
 
-def other_key_problems(project: str, source: str) -> list[Problem]:
-    """Settings under a misspelt project namespace, which no one would read (settings.stack_keys)."""
+def other_key_problems(project: str, stack: str, source: str) -> list[Problem]:
+    """Settings under a misspelt project namespace, which no one would read, and provider settings
+    that hold a credential but were not set with --secret (settings.stack_keys)."""
     problems = []
     for key in sorted(config_keys()):
         namespace, _, name = key.rpartition(":")
+        message = None
         if misspelt_namespace(namespace, project):
-            problems.append(Problem(source, namespace_message(project, name), field=key, label="setting"))
+            message = namespace_message(project, name)
+        elif key in CREDENTIALS and not pulumi.runtime.is_config_secret(key):
+            message = plain_credential(key, pulumi.Config(namespace).get(name), stack)
+        if message:
+            problems.append(Problem(source, message, field=key, label="setting"))
     return problems
 
 
@@ -66,7 +72,7 @@ def load_settings(project_dir: Path) -> Settings:
     """Settings for the current stack; raises ConfigError listing every problem."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     source = f"stack '{stack}' settings"
-    problems = other_key_problems(project, source)
+    problems = other_key_problems(project, stack, source)
     try:
         settings = resolve_settings(
             project_dir=project_dir,

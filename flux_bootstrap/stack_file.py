@@ -2,7 +2,8 @@
 
 Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
 "yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted.
-Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
+Other namespaces (kubernetes:, pulumi:) are not ours and are left alone, except that a provider
+setting holding a credential must be encrypted (settings.stack_keys.CREDENTIALS).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .settings import PROJECT, STRUCTURED_SETTINGS, SecretValue, StackValue, display_path
-from .settings.stack_keys import STACK_FILE_KEYS, misspelt_namespace, namespace_message, top_level_message
+from .settings.stack_keys import STACK_FILE_KEYS, misspelt_namespace, namespace_message, plain_credential, top_level_message
 from .yaml_source import YamlDocument, read_mapping
 
 
@@ -65,7 +66,7 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     """The `<project>:*` settings of Pulumi.<stack>.yaml; a missing file is a problem, as the
     Pulumi CLI would run such a stack with defaults only (usually a typo in the stack name).
     Keys Pulumi would silently ignore (a misspelt `config:`, a setting outside it, a misspelt
-    namespace) are problems too (settings.stack_keys)."""
+    namespace) and provider credentials in plain text are problems too (settings.stack_keys)."""
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
     source = display_path(path, project_dir)
@@ -91,12 +92,14 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     config = document.data.get("config") or {}
     if not isinstance(config, dict):
         return stack_file, [*problems, Problem(source, "must be a mapping of setting: value.", field="config", line=document.line("config"))]
-    _read_config(stack_file, document, config, source, problems)
+    _read_config(stack_file, document, config, stack, source, problems)
     return stack_file, problems
 
 
-def _read_config(stack_file: StackFile, document: YamlDocument, config: dict, source: str, problems: list[Problem]) -> None:
-    """Fill `stack_file` with this project's settings; refuse misspelt namespaces."""
+def _read_config(
+    stack_file: StackFile, document: YamlDocument, config: dict, stack: str, source: str, problems: list[Problem]
+) -> None:
+    """Fill `stack_file` with this project's settings; refuse misspelt namespaces and credentials in plain text."""
     typed_config: dict | None = None
     for key, value in config.items():
         namespace, _, name = key.rpartition(":")
@@ -106,7 +109,11 @@ def _read_config(stack_file: StackFile, document: YamlDocument, config: dict, so
             problems.append(Problem(source, namespace_message(stack_file.project, name), field=key, line=line, label="setting"))
             continue
         if namespace not in ("", stack_file.project):
-            continue  # another package's settings, such as kubernetes:context
+            # Another package's settings, such as kubernetes:context; a credential must be secret.
+            message = None if secure else plain_credential(key, value, stack)
+            if message:
+                problems.append(Problem(source, message, field=key, line=line, label="setting"))
+            continue
         if secure:
             stack_file.values[name] = SecretValue(None)
         elif isinstance(value, (dict, list)):

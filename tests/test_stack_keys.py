@@ -1,5 +1,5 @@
-"""Stack keys Pulumi would ignore (issue #16): refused by `check` with the stack file's line, and by
-the program naming the setting, with the nearest known name; never a value shown.
+"""Stack keys Pulumi would ignore, or that leave a credential in plain text (issue #16): refused by
+`check` with the stack file's line, and by the program naming the setting; never a value shown.
 
 Each case is written once: as lines of Pulumi.dev.yaml for `check`, and, where the program can see
 it (Pulumi hands it only `config:`), as the config Pulumi would hand over. Secrets are built here.
@@ -7,6 +7,7 @@ it (Pulumi hands it only `config:`), as the config Pulumi would hand over. Secre
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,18 @@ import pytest
 from cases import GHP
 from conftest import ROOT, TOKEN
 from flux_bootstrap.cli import main
-from flux_bootstrap.settings.stack_keys import misspelt_namespace, unknown_setting
+from flux_bootstrap.settings.stack_keys import misspelt_namespace, plain_credential, unknown_setting
 from harness import Run, run_program
+from pems import app_private_key
 
+PEM = app_private_key()
 SECURE = "\n    secure: v1:c2VjcmV0"  # an encrypted value as Pulumi writes it (never decrypted here)
+KUBECONFIG = f"apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: {TOKEN}\n"
+
+
+def _block(text: str, spaces: int) -> str:
+    """`text` as a YAML literal block indented by `spaces`."""
+    return "|" + "".join(f"\n{' ' * spaces}{line}" for line in text.splitlines())
 
 
 # id: (lines under `config:` of Pulumi.dev.yaml, the program's config or None, message fragments).
@@ -62,6 +71,22 @@ CASES = {
         f"flux-bootsrap:githubToken:{SECURE}", ({}, {}, {}, {"flux-bootsrap:githubToken": TOKEN}),
         ["setting 'flux-bootsrap:githubToken': has a misspelt namespace", "did you mean `flux-bootstrap:githubToken`?"],
     ),
+    "GitHub token in plain text": (
+        f"github:token: {GHP}", ({}, {}, {"github:token": GHP}, {}),
+        ["setting 'github:token': holds a GitHub token in plain text",
+         "Store it encrypted: pulumi config set -s dev --secret github:token"],
+    ),
+    "GitHub App key in plain text": (
+        f"github:appAuth:\n    id: '1'\n    installationId: '2'\n    pemFile: {_block(PEM, 6)}",
+        ({}, {}, {"github:appAuth": json.dumps({"id": "1", "installationId": "2", "pemFile": PEM})}, {}),
+        ["setting 'github:appAuth': holds a GitHub App's private key (pemFile) in plain text",
+         "pulumi config set -s dev --path --secret github:appAuth.pemFile < app.pem"],
+    ),
+    "kubeconfig with a token in plain text": (
+        f"kubernetes:kubeconfig: {_block(KUBECONFIG, 4)}", ({}, {}, {"kubernetes:kubeconfig": KUBECONFIG}, {}),
+        ["setting 'kubernetes:kubeconfig': holds cluster credentials",
+         "pulumi config set -s dev --secret kubernetes:kubeconfig < kubeconfig.yaml"],
+    ),
 }
 # What only `check` sees: the file around `config:`, which Pulumi does not hand to the program.
 FILE_CASES = {
@@ -84,7 +109,7 @@ FILE_CASES = {
         f"{GHP}: x\nconfig: {{}}\n", ["line 1, a key whose name looks like a secret (not shown)", "revoke the token"],
     ),
 }
-NEVER_SHOWN = (TOKEN, GHP, "without --secret")
+NEVER_SHOWN = (TOKEN, GHP, PEM.splitlines()[1], "without --secret")
 
 
 @pytest.fixture
@@ -144,6 +169,8 @@ ALLOWED_FILE = (
     "config:\n"
     "  kubernetes:context: kind-dev\n"
     "  kubernetes:kubeconfig: /home/me/.kube/config\n"
+    f"  github:token:{SECURE}\n"
+    f"  github:appAuth:\n    id: '1'\n    installationId: '2'\n    pemFile:{SECURE.replace(chr(10), chr(10) + '  ')}\n"
     "  github:owner: acme\n"
     "  pulumi:tags:\n    team: platform\n"
     "  flux:interval: 5m\n"  # another package, however short: not close to the project name
@@ -151,16 +178,16 @@ ALLOWED_FILE = (
 )
 
 
-def test_check_accepts_other_packages(project, capsys):
+def test_check_accepts_other_packages_and_encrypted_credentials(project, capsys):
     code, output = check(project, ALLOWED_FILE, capsys)
     assert code == 0, output
 
 
-def test_the_program_accepts_other_packages(config_dir):
+def test_the_program_accepts_other_packages_and_encrypted_credentials(config_dir):
     run = run_program(
         {"configDir": str(config_dir)},
         extra_config={"kubernetes:kubeconfig": "/home/me/.kube/config", "github:owner": "acme", "acme-bootstrap:x": "y"},
-        extra_secrets={"github:token": GHP},
+        extra_secrets={"github:token": GHP, "github:appAuth": json.dumps({"id": "1", "pemFile": PEM})},
     )
     assert run.registrations
 
@@ -173,6 +200,33 @@ def test_the_program_accepts_other_packages(config_dir):
 )
 def test_only_a_namespace_close_to_the_project_name_is_a_typo(namespace, misspelt):
     assert misspelt_namespace(namespace, "flux-bootstrap") is misspelt
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("kubernetes:kubeconfig", "/home/me/.kube/config"),  # a path holds no credential
+        ("kubernetes:kubeconfig", "users:\n- name: eks\n  user:\n    exec:\n      command: aws\n"),  # exec plugin
+        ("github:appAuth", {"id": "1", "installationId": "2", "pemFile": {"secure": "v1:abc"}}),
+        ("github:appAuth", json.dumps({"id": "1", "installationId": "2"})),
+        ("github:token", ""),
+        ("github:owner", "acme"),
+        ("kubernetes:context", "token: x"),  # not a setting that carries a credential
+    ],
+)
+def test_settings_without_a_credential_in_plain_text_pass(key, value):
+    assert plain_credential(key, value, "dev") is None
+
+
+@pytest.mark.parametrize(
+    "kubeconfig",
+    [KUBECONFIG, json.dumps({"users": [{"user": {"token": TOKEN}}]}),
+     "users:\n- user:\n    client-key-data: " + "QUJD" * 8 + "\n",
+     "users:\n- user:\n    username: admin\n    password: " + TOKEN + "\n"],
+)
+def test_kubeconfig_contents_with_a_credential_are_refused(kubeconfig):
+    message = plain_credential("kubernetes:kubeconfig", kubeconfig, "prod")
+    assert message and "pulumi config set -s prod --secret kubernetes:kubeconfig" in message and TOKEN not in message
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,16 @@ the same rules; each message names a setting or a key, never a value:
   with `--secret` (never with advice to drop `--secret`: the value may be a token);
 - a namespace close to the project name (`flux-boostrap:`, `fluxbootstrap:`) is a typo, not another
   package: Pulumi would hand those settings to no one;
-- outside `config:`, a stack file holds only the keys Pulumi reads there.
+- outside `config:`, a stack file holds only the keys Pulumi reads there;
+- a provider setting that carries a credential must be stored with `--secret` (CREDENTIALS).
 """
 
 from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable
 
 from ..names import is_showable, nearest
 from .stack import SECRET_SETTINGS, SETTING_NAMES
@@ -20,6 +26,11 @@ STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt"
 PROVIDER_SETTINGS = {name: f"kubernetes:{name}" for name in ("kubeconfig", "context", "cluster")}
 # How close to the project name a namespace must be to count as a misspelling of it.
 NAMESPACE_CUTOFF = 0.8
+# Fields of a kubeconfig that hold a credential (users[].user, auth-provider config).
+_KUBECONFIG_CREDENTIAL = re.compile(
+    r"""(?:^|[\s{,"'])(?:token|client-key-data|password|id-token|refresh-token|access-token|client-secret)["']?\s*:""",
+    re.MULTILINE,
+)
 
 
 def unknown_setting(name: str, *, secret: bool) -> str:
@@ -64,3 +75,55 @@ def top_level_message(key: str) -> str:
         return f"is not a key of a stack file; did you mean `{guess}`?"
     return (f"is not a key of a stack file ({', '.join(STACK_FILE_KEYS)}): settings go under `config:`; "
             "remove anything else.")
+
+
+def _has_text(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _app_auth_key(value: object) -> bool:
+    """github:appAuth's pemFile is the App's private key itself (pulumi-github: "PEM file content")."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return _has_text(value)  # not an object: whatever it is, it is not known to be harmless
+    return isinstance(value, dict) and _has_text(value.get("pemFile"))
+
+
+def _kubeconfig_credential(value: object) -> bool:
+    """A kubeconfig's contents with a token, key or password; a file path or exec plugin holds none."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return bool(_KUBECONFIG_CREDENTIAL.search(text))
+
+
+@dataclass(frozen=True)
+class Credential:
+    holds: str
+    fix: str  # the command that stores it encrypted; {stack} is the stack name
+    in_plain_text: Callable[[object], bool]  # given the value that is not stored as a secret
+
+
+# Provider settings that carry a credential (pulumi-github 6.15, pulumi-kubernetes 4.34).
+CREDENTIALS: dict[str, Credential] = {
+    "github:token": Credential("a GitHub token", "pulumi config set -s {stack} --secret github:token", _has_text),
+    "github:appAuth": Credential(
+        "a GitHub App's private key (pemFile)",
+        "pulumi config set -s {stack} --path --secret github:appAuth.pemFile < app.pem",
+        _app_auth_key,
+    ),
+    "kubernetes:kubeconfig": Credential(
+        "cluster credentials (a kubeconfig with a token, key or password)",
+        "pulumi config set -s {stack} --secret kubernetes:kubeconfig < kubeconfig.yaml",
+        _kubeconfig_credential,
+    ),
+}
+
+
+def plain_credential(key: str, value: object, stack: str) -> str | None:
+    """Why `key`, not stored as a secret, is refused; None when it holds no credential in plain text."""
+    credential = CREDENTIALS.get(key)
+    if credential is None or not credential.in_plain_text(value):
+        return None
+    return (f"holds {credential.holds} in plain text, readable by anyone who can read the stack file. Store it "
+            f"encrypted: {credential.fix.format(stack=stack)} (and revoke or rotate it if the stack file was ever committed).")
