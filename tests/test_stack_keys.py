@@ -37,7 +37,7 @@ CASES = {
     "secret setting mistyped": (
         f"flux-bootstrap:githubtoken:{SECURE}", ({}, {"githubtoken": TOKEN}, {}, {}),
         ["setting 'flux-bootstrap:githubtoken': is not a known setting; did you mean `githubToken`?",
-         "pulumi config set --secret githubToken; then pulumi config rm githubtoken"],
+         "Store the value there, encrypted: pulumi config set --secret githubToken; then pulumi config rm githubtoken"],
     ),
     "secret setting without its prefix": (
         f"flux-bootstrap:token:{SECURE}", ({}, {"token": TOKEN}, {}, {}),
@@ -50,6 +50,11 @@ CASES = {
     "secret setting named like a token": (
         f"flux-bootstrap:{GHP}:{SECURE}", ({}, {GHP: TOKEN}, {}, {}),
         ["a setting whose name looks like a secret (not shown): is not a known setting", "revoke the token"],
+    ),
+    "token in plain text under a mistyped name": (
+        f"flux-bootstrap:githubtoken: {GHP}", ({"githubtoken": GHP}, {}, {}, {}),
+        ["setting 'flux-bootstrap:githubtoken': is not a known setting; did you mean `githubToken`?",
+         "pulumi config set --secret githubToken; then pulumi config rm githubtoken"],
     ),
     "plain setting mistyped": (
         "flux-bootstrap:protcet: 'true'", ({"protcet": "true"}, {}, {}, {}),
@@ -239,3 +244,15 @@ def test_the_nearest_known_name_is_suggested(name, secret, guess):
     message = unknown_setting(name, secret=secret)
     assert (f"did you mean `{guess}`?" in message) if guess else ("did you mean" not in message)
     assert "without --secret" not in message
+
+
+def test_a_secret_is_moved_only_to_a_setting_that_takes_a_secret():
+    assert "pulumi config set --secret githubToken" in unknown_setting("githubtoken", secret=True)
+    assert "pulumi config set --secret kubernetes:kubeconfig" in unknown_setting("kubeconfig", secret=True)
+    # A token given in plain text under a mistyped name is sent to the secret setting, encrypted.
+    assert "pulumi config set --secret githubToken" in unknown_setting("github_token", secret=False)
+    assert "pulumi config set" not in unknown_setting("kubeconfig", secret=False)  # a path: no secret
+    # helmValues and protect hold no secret: named, but no command that would store one there.
+    for name in ("helmvalues", "protcet"):
+        message = unknown_setting(name, secret=True)
+        assert "did you mean" in message and "pulumi config set" not in message

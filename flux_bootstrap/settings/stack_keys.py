@@ -40,9 +40,10 @@ def unknown_setting(name: str, *, secret: bool) -> str:
         known = f" (the secret settings are {', '.join(SECRET_SETTINGS)})" if secret else ""
         return f"is not a known setting{known}. Check the spelling, or remove it."
     message = f"is not a known setting; did you mean `{guess}`?"
-    if secret:
+    # A value meant for a secret setting moves there encrypted, also when it was given in plain text.
+    if guess in SECRET_SETTINGS or (secret and guess in PROVIDER_SETTINGS.values()):
         remove = f"pulumi config rm {name}" if is_showable(name) else "remove this one"
-        message += f" Set the value there: pulumi config set --secret {guess}; then {remove}."
+        message += f" Store the value there, encrypted: pulumi config set --secret {guess}; then {remove}."
     return message
 
 
