@@ -56,6 +56,10 @@ CASES = {
         ["setting 'flux-bootstrap:githubtoken': is not a known setting; did you mean `githubToken`?",
          "pulumi config set --secret githubToken; then pulumi config rm githubtoken"],
     ),
+    "empty setting mistyped": (
+        "flux-bootstrap:brnach: ''", ({"brnach": ""}, {}, {}, {}),
+        ["setting 'flux-bootstrap:brnach': is not a known setting; did you mean `branch`?"],
+    ),
     "plain setting mistyped": (
         "flux-bootstrap:protcet: 'true'", ({"protcet": "true"}, {}, {}, {}),
         ["setting 'flux-bootstrap:protcet': is not a known setting; did you mean `protect`?"],

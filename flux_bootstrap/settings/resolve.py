@@ -79,10 +79,10 @@ def split_stack_values(
     secrets: dict[str, SecretValue] = {}
     secret_names = ", ".join(SECRET_SETTINGS)
     for name, value in stack_values.items():
-        if value == "":
-            continue  # Pulumi.yaml declares "" as the default of settings that are optional
-        if name not in SETTING_NAMES:
+        if name not in SETTING_NAMES:  # even when empty: Pulumi.yaml declares defaults for known names only
             problems.append(problem(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
+        elif value == "":
+            continue  # Pulumi.yaml declares "" as the default of settings that are optional
         elif name in SECRET_SETTINGS:
             if isinstance(value, SecretValue):
                 secrets[name] = value
