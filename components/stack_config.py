@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pulumi
 
-from flux_bootstrap.errors import ConfigError
-from flux_bootstrap.plan import Plan, plan
+from flux_bootstrap.errors import ConfigError, Problem
 from flux_bootstrap.github_env import environment_problems
+from flux_bootstrap.plan import Plan, plan
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
+from flux_bootstrap.settings.stack_keys import CREDENTIALS, misspelt_namespace, namespace_message, plain_credential
 from flux_bootstrap.validation import helm_values_problems
+
+
+def config_keys() -> set[str]:
+    """Every key of the stack's config (`namespace:name`)."""
+    # The language host hands the whole stack config to set_all_config; PULUMI_CONFIG is its fallback.
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
 
 
 def stack_values(project: str) -> dict[str, StackValue]:
@@ -21,9 +28,7 @@ def stack_values(project: str) -> dict[str, StackValue]:
     Unknown names are passed on too, so that a typo such as `protcet` is refused, not ignored.
     """
     prefix = f"{project}:"
-    # The language host hands the whole stack config to set_all_config; PULUMI_CONFIG is its fallback.
-    keys = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
-    names = sorted({key[len(prefix):] for key in keys if key.startswith(prefix)} | set(SETTING_NAMES))
+    names = sorted({key[len(prefix):] for key in config_keys() if key.startswith(prefix)} | set(SETTING_NAMES))
     config = pulumi.Config(project)
     values: dict[str, StackValue] = {}
     for name in names:
@@ -62,18 +67,40 @@ def load_plan(project_dir: Path) -> Plan:
     return planned
 
 
+def other_key_problems(project: str, stack: str, source: str) -> list[Problem]:
+    """Settings under a misspelt project namespace, which no one would read, and provider settings
+    that hold a credential but were not set with --secret (settings.stack_keys)."""
+    problems = []
+    for key in sorted(config_keys()):
+        namespace, _, name = key.rpartition(":")
+        message = None
+        if misspelt_namespace(namespace, project):
+            message = namespace_message(project, name)
+        elif key in CREDENTIALS and not pulumi.runtime.is_config_secret(key):
+            message = plain_credential(key, pulumi.Config(namespace).get(name), stack)
+        if message:
+            problems.append(Problem(source, message, field=key, label="setting"))
+    return problems
+
+
 def load_settings(project_dir: Path) -> Settings:
-    """Settings for the current stack; raises ConfigError listing every problem, including the
-    environment variables that would redirect the GitHub provider (as `check` reports them)."""
+    """Settings for the current stack; raises ConfigError listing every problem: the settings, the
+    keys no one would read or that hold a credential in plain text, and the environment variables
+    that would redirect the GitHub provider (as `check` reports them)."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    settings = resolve_settings(
-        project_dir=project_dir,
-        project=project,
-        stack=stack,
-        stack_values=stack_values(project),
-        stack_source=f"stack '{stack}' settings",
-    )
-    problems = environment_problems(os.environ, settings)
+    source = f"stack '{stack}' settings"
+    problems = other_key_problems(project, stack, source)
+    try:
+        settings = resolve_settings(
+            project_dir=project_dir,
+            project=project,
+            stack=stack,
+            stack_values=stack_values(project),
+            stack_source=source,
+        )
+    except ConfigError as err:
+        raise ConfigError(problems + err.problems) from None
+    problems += environment_problems(os.environ, settings)
     if problems:
         raise ConfigError(problems)
     return settings

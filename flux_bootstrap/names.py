@@ -7,9 +7,11 @@ Only plain identifiers of sensible length that do not look like a credential are
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
+from typing import Iterable
 
 MAX_SHOWN_LENGTH = 40
 MAX_SHOWN_PATH_LENGTH = 200
@@ -58,3 +60,20 @@ def _showable_name(part: str) -> bool:
     if any(piece.startswith(_CREDENTIAL_PREFIXES) for piece in pieces):
         return False
     return not any(looks_random(piece) for piece in [part, *pieces])
+
+
+def _folded(name: str) -> str:
+    """A name without case and separators: `github_token`, `GithubToken` and `githubtoken` meet."""
+    return re.sub(r"[-_.\s]", "", name).lower()
+
+
+def nearest(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The known name `name` most likely misspells (case and separators ignored), or None.
+
+    Only a known name is returned, so the answer may be shown even when `name` may not."""
+    folded = {_folded(candidate): candidate for candidate in known}
+    key = _folded(name)
+    if key in folded:
+        return folded[key]
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=cutoff)
+    return folded[close[0]] if close else None

@@ -2,7 +2,8 @@
 
 Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
 "yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted.
-Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
+Other namespaces (kubernetes:, pulumi:) are not ours and are left alone, except that a provider
+setting holding a credential must be encrypted (settings.stack_keys.CREDENTIALS).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from .bounded_read import present
 from .errors import Problem
 from .settings import PROJECT, STRUCTURED_SETTINGS, SecretValue, StackValue, display_path
-from .yaml_source import read_mapping
+from .settings.stack_keys import STACK_FILE_KEYS, misspelt_namespace, namespace_message, plain_credential, top_level_message
+from .yaml_source import YamlDocument, read_mapping
 
 
 # Pulumi's stack names; `org/dev` and `org/project/dev` name stack `dev` (file Pulumi.dev.yaml).
@@ -63,7 +65,9 @@ def _json_or_text(value: str) -> StackValue:
 
 def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Problem]]:
     """The `<project>:*` settings of Pulumi.<stack>.yaml; a missing file is a problem, as the
-    Pulumi CLI would run such a stack with defaults only (usually a typo in the stack name)."""
+    Pulumi CLI would run such a stack with defaults only (usually a typo in the stack name).
+    Keys Pulumi would silently ignore (a misspelt `config:`, a setting outside it, a misspelt
+    namespace) and provider credentials in plain text are problems too (settings.stack_keys)."""
     project, stack_dir, problems = project_name(project_dir)
     path = project_dir / stack_dir / f"Pulumi.{stack}.yaml"
     source = display_path(path, project_dir)
@@ -81,21 +85,42 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     document, problems = read_mapping(path, source, "", strings=True)
     if document is None:
         return stack_file, problems
+    problems = [
+        Problem(source, top_level_message(key), field=key, line=document.line(key), label="key")
+        for key in document.data
+        if key not in STACK_FILE_KEYS
+    ]
     config = document.data.get("config") or {}
     if not isinstance(config, dict):
-        return stack_file, [Problem(source, "must be a mapping of setting: value.", field="config", line=document.line("config"))]
+        return stack_file, [*problems, Problem(source, "must be a mapping of setting: value.", field="config", line=document.line("config"))]
+    _read_config(stack_file, document, config, stack, source, problems)
+    return stack_file, problems
+
+
+def _read_config(
+    stack_file: StackFile, document: YamlDocument, config: dict, stack: str, source: str, problems: list[Problem]
+) -> None:
+    """Fill `stack_file` with this project's settings; refuse misspelt namespaces and credentials in plain text."""
     typed_config: dict | None = None
     for key, value in config.items():
         namespace, _, name = key.rpartition(":")
-        if namespace not in ("", project):
-            continue  # another package's settings, such as kubernetes:context
         line = document.line("config", key)
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        secure = isinstance(value, dict) and set(value) == {"secure"}
+        if misspelt_namespace(namespace, stack_file.project):
+            problems.append(Problem(source, namespace_message(stack_file.project, name), field=key, line=line, label="setting"))
+            continue
+        if namespace not in ("", stack_file.project):
+            # Another package's settings, such as kubernetes:context; a credential must be secret.
+            message = None if secure else plain_credential(key, value, stack)
+            if message:
+                problems.append(Problem(source, message, field=key, line=line, label="setting"))
+            continue
+        if secure:
             stack_file.values[name] = SecretValue(None)
         elif isinstance(value, (dict, list)):
             # Pulumi keeps an object's or list's scalars typed (numbers, booleans), unlike top-level values.
             if typed_config is None:
-                typed, _ = read_mapping(path, source, "")
+                typed, _ = read_mapping(stack_file.path, source, "")
                 typed_config = (typed.data.get("config") or {}) if typed else {}
             stack_file.values[name] = typed_config.get(key, value)
         elif name in STRUCTURED_SETTINGS:
@@ -103,4 +128,3 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
         else:
             stack_file.values[name] = value
         stack_file.lines[name] = line
-    return stack_file, problems

@@ -313,10 +313,12 @@ def run_program(
     default_branch: str = "trunk",
     scenario: Scenario | None = None,
     extra_config: dict[str, str] | None = None,
+    extra_secrets: dict[str, str] | None = None,
     run: Run | None = None,
     host_keys: list[str] = HOST_KEYS,
 ) -> Run:
     """Run __main__.py for `stack` with these stack settings (bare names); secrets as --secret.
+    `extra_config` and `extra_secrets` hold other keys as written (`kubernetes:context`), plain or --secret.
 
     What was registered is recorded in `run`, also when the program fails. GitHub answers as
     `scenario` says; by default a healthy private repository whose default branch is `default_branch`.
@@ -330,7 +332,9 @@ def run_program(
     config.update({f"{PROJECT}:{k}": v for k, v in (settings or {}).items()})
     config.update({f"{PROJECT}:{k}": v for k, v in (secrets or {}).items()})
     config.update(extra_config or {})
-    pulumi.runtime.set_all_config(config, secret_keys=[f"{PROJECT}:{k}" for k in (secrets or {})])
+    config.update(extra_secrets or {})
+    secret_keys = [f"{PROJECT}:{k}" for k in (secrets or {})] + list(extra_secrets or {})
+    pulumi.runtime.set_all_config(config, secret_keys=secret_keys)
 
     @pulumi.runtime.test
     def program():

@@ -3,7 +3,7 @@
 import pytest
 
 from cases import GHP, PAT
-from flux_bootstrap.names import is_showable
+from flux_bootstrap.names import is_showable, nearest
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,12 @@ def test_names_a_person_writes_are_shown(name):
 )
 def test_names_that_may_be_secrets_are_hidden(name):
     assert not is_showable(name)
+
+
+@pytest.mark.parametrize(
+    "name,guess",
+    [("githubtoken", "githubToken"), ("GITHUB_TOKEN", "githubToken"), ("github-token", "githubToken"),
+     ("protcet", "protect"), ("githubToke", "githubToken"), ("xyz", None), (GHP, None)],
+)
+def test_the_nearest_known_name_ignores_case_and_separators(name, guess):
+    assert nearest(name, ["githubToken", "protect", "path"]) == guess

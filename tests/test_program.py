@@ -311,7 +311,8 @@ def test_a_token_typed_as_a_secret_settings_name_is_never_shown(config_dir, caps
     run = Run()
     with pytest.raises(pulumi.RunError) as err:
         run_program({"configDir": str(config_dir)}, secrets={GHP: "value"}, run=run)
-    assert "a setting whose name looks like a secret (not shown): is stored as a secret" in str(err.value)
+    assert "a setting whose name looks like a secret (not shown): is not a known setting" in str(err.value)
+    assert "without --secret" not in str(err.value)
     assert GHP not in str(err.value) and GHP not in capsys.readouterr().err
     assert run.registrations == []
 

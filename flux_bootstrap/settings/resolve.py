@@ -24,7 +24,8 @@ from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, toke
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
 from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
-from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, TOKEN_SETTING, KeyAlgorithm, StackSettings
+from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, SETTING_NAMES, TOKEN_SETTING, KeyAlgorithm, StackSettings
+from .stack_keys import unknown_setting
 from .tuning import TuningSettings, resolve_tuning
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
@@ -75,14 +76,17 @@ class _StackProblems:
 def split_stack_values(
     stack_values: Mapping[str, StackValue], problem: _StackProblems, problems: list[Problem]
 ) -> tuple[dict[str, object], dict[str, SecretValue]]:
-    """Plain settings for the model, and the secret settings; a value stored the wrong way is a problem."""
+    """Plain settings for the model, and the secret settings; a value stored the wrong way, or under a
+    name that is no setting (plain or `--secret`), is a problem."""
     plain: dict[str, object] = {}
     secrets: dict[str, SecretValue] = {}
     secret_names = ", ".join(SECRET_SETTINGS)
     for name, value in stack_values.items():
-        if value == "":
+        if name not in SETTING_NAMES:  # even when empty: Pulumi.yaml declares defaults for known names only
+            problems.append(problem(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
+        elif value == "":
             continue  # Pulumi.yaml declares "" as the default of settings that are optional
-        if name in SECRET_SETTINGS:
+        elif name in SECRET_SETTINGS:
             if isinstance(value, SecretValue):
                 secrets[name] = value
             else:
