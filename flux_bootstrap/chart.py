@@ -242,3 +242,63 @@ def schemas_of(objects: tuple[RenderedObject, ...]) -> dict[str, dict[str, Any]]
             if entry.get("served"):
                 found.setdefault(spec["names"]["kind"], {})[f"{spec['group']}/{entry['name']}"] = entry["schema"]["openAPIV3Schema"]
     return found
+
+
+# Rendering the user's helmValues runs in a child process with these bounds: values come from the
+# stack, and Helm's templates are a language (a loop can take minutes and gigabytes).
+RENDER_SECONDS = 20
+RENDER_MEMORY = 512 << 20  # data of the child (heap, not reserved address space): a render of this chart fits in 256 MB
+
+_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from flux_bootstrap import chart
+request = json.load(sys.stdin)
+try:
+    objects = chart.render(request["version"], request["values"], name=request["name"], namespace=request["namespace"])
+except chart.RenderedNotObjects as err:
+    answer = {"not_objects": [err.template, err.reason]}
+except Exception as err:  # Helm's own error: its text is kept only to find the template path
+    answer = {"helm_error": type(err).__name__, "text": str(err)}
+else:
+    answer = {"objects": [[o.template, o.hook, o.object] for o in objects]}
+json.dump(answer, sys.stdout)
+"""
+
+
+class RenderLimit(ValueError):
+    """Helm did not finish rendering within RENDER_SECONDS and RENDER_MEMORY."""
+
+
+class HelmFailed(ValueError):
+    """Helm refused the values; the text may quote a value: use it only to find a template path."""
+
+
+def render_bounded(version: str, values: dict[str, Any], *, name: str, namespace: str) -> tuple[RenderedObject, ...]:
+    """render() in a child process bounded in time and memory. Raises RenderLimit past the
+    bounds, RenderedNotObjects or HelmFailed as render() would fail."""
+    import subprocess
+    import sys
+
+    def limit_memory() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (RENDER_MEMORY, RENDER_MEMORY))
+
+    request = json.dumps({"version": version, "values": values, "name": name, "namespace": namespace})
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(_PACKAGE_DIR.parent)], input=request, capture_output=True, text=True,
+            timeout=RENDER_SECONDS, preexec_fn=limit_memory if sys.platform != "win32" else None,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderLimit(f"took Helm longer than {RENDER_SECONDS} s") from None
+    if done.returncode != 0:
+        raise RenderLimit(f"took Helm more than {RENDER_MEMORY >> 20} MB of memory (or Helm stopped)")
+    answer = json.loads(done.stdout)
+    if "not_objects" in answer:
+        raise RenderedNotObjects(*answer["not_objects"])
+    if "helm_error" in answer:
+        raise HelmFailed(answer["text"])
+    return tuple(RenderedObject(template, hook, obj) for template, hook, obj in answer["objects"])
+

@@ -256,7 +256,30 @@ def override_problems(
                                                             f"which the program sets {why}.")
                 break
             node = node[key]
-    return list(found.items()) + [(path, message) for path, message in value_problems(overrides, defaults) if path not in found]
+    problems = list(found.items()) + [(path, message) for path, message in value_problems(overrides, defaults) if path not in found]
+    return problems + [(path, message) for path, message in template_problems(overrides) if path not in found]
+
+
+# Go template actions: the chart passes some values (extraObjects) through Helm's `tpl`, which would
+# run them at install time, loops included ({{ range until 100000000 }}).
+TEMPLATE_ACTION = "{{"
+_TEMPLATE_MESSAGE = ("holds Helm template syntax ({{ ... }}), which the chart would run at install time; "
+                     "helmValues takes literal values only. Write the value out without {{ }}.")
+
+
+def template_problems(values: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted key path, message) for every key or string value holding a template action. Never
+    echoes the value; a key holding one is named by its parent's path."""
+    items = values.items() if isinstance(values, dict) else enumerate(values) if isinstance(values, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and TEMPLATE_ACTION in key:
+            yield dotted(path) or "(top level)", "has a key that " + _TEMPLATE_MESSAGE
+            continue
+        here = path + (str(key),)
+        if isinstance(value, str) and TEMPLATE_ACTION in value:
+            yield dotted(here), _TEMPLATE_MESSAGE
+        else:
+            yield from template_problems(value, here)
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

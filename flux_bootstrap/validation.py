@@ -134,13 +134,12 @@ def _templates(version: str) -> frozenset[str]:
 
 def chart_render_problem(version: str, values: dict[str, Any]) -> str | None:
     """None when Helm renders the carried chart `version` with the release's `values` into
-    Kubernetes objects; else why not, in our words. Helm's own error may quote a value, so of it
-    only the path of the chart template that failed is kept, and only when the chart has it."""
-    from helm_python.errors import HelmRenderError, HelmValuesError
-
+    Kubernetes objects, in a child process bounded in time and memory; else why not, in our words.
+    Helm's own error may quote a value, so of it only the path of the chart template that failed is
+    kept, and only when the chart has it."""
     try:
-        chart_objects(version, values)
-    except (HelmRenderError, HelmValuesError) as err:
+        chart.render_bounded(version, values, name=RELEASE_NAME, namespace=NAMESPACE)
+    except chart.HelmFailed as err:
         template = next((found for found in _TEMPLATE.findall(str(err)) if found in _templates(version)), None)
         where = f"its template {template} fails" if template else "a template fails"
         more = ("`helm template` with the same values shows Helm's full error, not shown here because it may "
@@ -148,6 +147,9 @@ def chart_render_problem(version: str, values: dict[str, Any]) -> str | None:
     except chart.RenderedNotObjects as err:
         where = f"its template {err.template} {err.reason}"
         more = "Helm would refuse to install it."
+    except chart.RenderLimit as err:
+        return (f"makes rendering the flux2 chart {version} exceed its bounds (it {err}), so `pulumi up` would "
+                "hang or fail. Remove what makes the chart's templates loop or grow.")
     else:
         return None
     return (

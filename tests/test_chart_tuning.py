@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flux_bootstrap import chart, manifests, validation
+from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
 from flux_bootstrap.validation import chart_render_problem, helm_values_problems, validate_chart_objects, validate_object
@@ -21,6 +22,12 @@ def settings_of(config_dir, **values):
     return resolve_settings(
         project_dir=config_dir.parent, project="flux-bootstrap", stack="dev", stack_values=values, stack_source="stack"
     )
+
+
+def settings_problems(config_dir, **values):
+    with pytest.raises(ConfigError) as err:
+        settings_of(config_dir, **values)
+    return err.value.problems
 
 
 def render(config_dir, **values):
@@ -238,8 +245,10 @@ UNRENDERABLE = {
 
 @pytest.mark.parametrize("extra,fragment", UNRENDERABLE.values(), ids=UNRENDERABLE.keys())
 def test_values_helm_cannot_render_are_told_without_helms_text(config_dir, extra, fragment):
-    settings = settings_of(config_dir, helmValues={"extraObjects": extra})  # the key checks pass
+    # Template syntax is refused with the settings already; what reaches Helm is still told safely.
+    settings = settings_of(config_dir, helmValues={"logLevel": "debug"})
     release = manifests.helm_release(settings)
+    release.values["extraObjects"] = extra
     message = chart_render_problem(V, release.values)
     assert message is not None and fragment in message, message
     assert message.startswith(f"makes Helm fail to render the flux2 chart {V} (") and MARK not in message
@@ -248,12 +257,10 @@ def test_values_helm_cannot_render_are_told_without_helms_text(config_dir, extra
 
 
 def test_only_template_paths_of_the_chart_are_kept_from_helms_error(monkeypatch):
-    from helm_python.errors import HelmRenderError
+    def failing(version, values, **release):
+        raise chart.HelmFailed(f'template: gotpl:1:3: executing "{MARK}/templates/x.yaml" at <.Values.{MARK}>: nil pointer')
 
-    def failing(version, values):
-        raise HelmRenderError(f'template: gotpl:1:3: executing "{MARK}/templates/x.yaml" at <.Values.{MARK}>: nil pointer')
-
-    monkeypatch.setattr(validation, "chart_objects", failing)
+    monkeypatch.setattr(chart, "render_bounded", failing)
     message = chart_render_problem(V, {})
     assert message is not None and "(a template fails)" in message and MARK not in message
 
@@ -266,3 +273,17 @@ def test_renders_only_with_helm_values_set_and_a_carried_chart(config_dir):
     assert helm_values_problems(settings_of(config_dir, chartVersion="2.17.2", helmValues={"logLevel": "debug"}),
                                 broken, source="s") == []
     assert helm_values_problems(settings_of(config_dir, helmValues={"logLevel": "debug"}), broken, source="s") != []
+
+
+@pytest.mark.parametrize("extra", [[{"kind": "{{ fail \"x\" }}"}], [{"{{ .Values.x }}": "v"}], [{"a": ["{{ range until 100000000 }}x{{ end }}"]}]])
+def test_template_syntax_in_helm_values_is_refused_before_helm(config_dir, extra):
+    problems = settings_problems(config_dir, helmValues={"extraObjects": extra})
+    assert problems and all("holds Helm template syntax" in p.message for p in problems)
+    assert all("range" not in p.describe() and "fail" not in p.describe() for p in problems)
+
+
+def test_a_render_past_its_bounds_is_a_problem_not_a_hang(monkeypatch):
+    # The child process that renders the user's values gets 1 second: a real slow render stops there.
+    monkeypatch.setattr(chart, "RENDER_SECONDS", 0.001)
+    message = chart_render_problem(V, {})
+    assert message is not None and "exceed its bounds (it took Helm longer than 0.001 s)" in message

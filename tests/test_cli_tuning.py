@@ -107,25 +107,36 @@ def test_check_names_the_line_and_key_path(project, capsys, edit, expected):
 
 MARK = "zq9marker"
 FAILING_TEMPLATE = STACK.replace("    logLevel: debug\n", "    extraObjects:\n      - kind: '{{ fail \"" + MARK + "\" }}'\n")
+# No template, but text where the chart's extraObjects expects objects: only a Helm render sees it.
+NOT_OBJECTS = STACK.replace("    logLevel: debug\n", "    extraObjects:\n      - '" + MARK + ": ['\n")
+
+
+@pytest.mark.parametrize("command", [("check",), ("render", "--chart"), ("render",)])
+def test_template_syntax_in_helm_values_is_refused_at_its_line(project, capsys, command):
+    (project / "Pulumi.dev.yaml").write_text(FAILING_TEMPLATE)
+    code, out, err = run_cli(project, *command, "--stack", "dev", capsys=capsys)
+    assert code == 1 and out == ""
+    assert ("line 19, setting 'flux-bootstrap:helmValues.extraObjects.0.kind': holds Helm template syntax") in err, err
+    assert MARK not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("command", [("check",), ("render", "--chart")])
 def test_values_helm_cannot_render_stop_check_and_render_chart(project, capsys, command):
-    (project / "Pulumi.dev.yaml").write_text(FAILING_TEMPLATE)
+    (project / "Pulumi.dev.yaml").write_text(NOT_OBJECTS)
     code, out, err = run_cli(project, *command, "--stack", "dev", capsys=capsys)
     assert code == 1 and out == ""
     assert err.startswith("1 configuration problem;"), err
     assert ("line 19, setting 'flux-bootstrap:helmValues': makes Helm fail to render the flux2 chart 2.18.3 "
-            "(its template flux2/templates/extra-manifests.yaml fails)") in err, err
+            "(its template flux2/templates/extra-manifests.yaml holds a document that is not a Kubernetes object)") in err, err
     assert MARK not in err and "Traceback" not in err
 
 
 def test_render_without_the_chart_does_not_render_it(project, capsys):
     # Only check and render --chart run Helm; plain render prints the release as configured.
-    (project / "Pulumi.dev.yaml").write_text(FAILING_TEMPLATE)
+    (project / "Pulumi.dev.yaml").write_text(NOT_OBJECTS)
     code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
     assert (code, err) == (0, "")
-    assert next(yaml.safe_load_all(out))["helmRelease"]["values"]["extraObjects"] == [{"kind": '{{ fail "' + MARK + '" }}'}]
+    assert next(yaml.safe_load_all(out))["helmRelease"]["values"]["extraObjects"] == [MARK + ": ["]
 
 
 @pytest.mark.parametrize("command", [("check",), ("render", "--chart")])

@@ -115,11 +115,11 @@ def test_helm_values_helm_cannot_render_stop_the_run_before_anything_is_created(
     run = Run()
     with pytest.raises(pulumi.RunError) as err:
         run_program({"configDir": str(config_dir),
-                     "helmValues": json.dumps({"extraObjects": [{"kind": '{{ fail "' + mark + '" }}'}]})}, run=run)
+                     "helmValues": json.dumps({"extraObjects": [mark + ": ["]})}, run=run)
     message = str(err.value)
     assert message.startswith("1 configuration problem;"), message
     assert ("setting 'flux-bootstrap:helmValues': makes Helm fail to render the flux2 chart 2.18.3 "
-            "(its template flux2/templates/extra-manifests.yaml fails)") in message, message
+            "(its template flux2/templates/extra-manifests.yaml holds a document that is not a Kubernetes object)") in message, message
     assert run.registrations == [] and run.invokes == []  # refused with the plan, before the component
     assert mark not in message and mark not in capsys.readouterr().err
 
