@@ -2,7 +2,9 @@
 
 Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
 "yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted.
-Other namespaces (kubernetes:, pulumi:) are not ours and are left alone.
+Other namespaces (pulumi:, aws:, ...) are not ours and are left alone, except the three standard
+`kubernetes:` settings the program passes to its Kubernetes provider, kept apart (`check` shows
+the cluster they name).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ def stack_name(reference: str) -> str:
     return parts[-1]
 
 
+# The `kubernetes:*` settings the program hands to its provider (components/stack_config.py).
+KUBERNETES_SETTINGS = ("context", "kubeconfig", "cluster")
+
+
 @dataclass
 class StackFile:
     project: str
@@ -38,6 +44,7 @@ class StackFile:
     exists: bool
     values: dict[str, StackValue] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    kubernetes: dict[str, StackValue] = field(default_factory=dict)  # of KUBERNETES_SETTINGS, by name
 
 
 def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
@@ -86,8 +93,11 @@ def read_stack_file(project_dir: Path, stack: str) -> tuple[StackFile, list[Prob
     typed_config: dict | None = None
     for key, value in config.items():
         namespace, _, name = key.rpartition(":")
+        if namespace == "kubernetes" and name in KUBERNETES_SETTINGS:
+            stack_file.kubernetes[name] = SecretValue(None) if isinstance(value, dict) and set(value) == {"secure"} else value
+            continue
         if namespace not in ("", project):
-            continue  # another package's settings, such as kubernetes:context
+            continue  # another package's settings, such as aws:region
         line = document.line("config", key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             stack_file.values[name] = SecretValue(None)

@@ -137,6 +137,7 @@ def test_by_default_dev_refreshed_with_its_state_in_the_project_folder(project, 
     result, calls = up(project, tmp_path, PULUMI_BACKEND_URL=None)
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("scripts/up.sh: stack dev (from the default)\n")
+    assert "\ntarget: kubernetes context kind-dev (kubernetes:context of stack dev)\n" in result.stdout
     assert calls == [["stack", "select", "dev"], ["up", "--stack", "dev", "--refresh"]]
     backend = f"file://{project / '.pulumi-state'}"
     assert (tmp_path / "pulumi-calls.backend").read_text() == backend + "\n"
