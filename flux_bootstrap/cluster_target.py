@@ -52,18 +52,18 @@ def cluster_target(
     if isinstance(cluster, str) and cluster:
         notes.append(f"cluster {_shown(cluster)}")
     if isinstance(context, SecretValue):
-        return ClusterTarget(f"the kubernetes:context of stack {stack}, encrypted (not shown{''.join(', ' + n for n in notes)})")
-    if isinstance(context, str) and context:
+        return ClusterTarget(f"the kubernetes:context of stack {stack}, encrypted ({', '.join(['not shown', *notes])})")
+    if isinstance(context, str):
         return ClusterTarget(f"kubernetes context {_shown(context)} ({', '.join([f'kubernetes:context of stack {stack}', *notes])})")
     current = current_context(kubeconfig, project_dir, environ, home)
     if current.problem is not None:
         line = f"unknown: cannot read the current context: {current.problem.source}: {current.problem.describe()}"
     elif current.name is None:
-        line = f"no kubectl context: no kubernetes:context in the stack and no current context in {current.where} (pulumi up would find no cluster)"
-    elif kubeconfig is not None:
-        line = f"kubernetes context {_shown(current.name)} (current context of the stack's kubernetes:kubeconfig: pulumi up would use it)"
+        line = (f"no kubectl context: no kubernetes:context in the stack and no current context in {current.where} "
+                "(pulumi up would find no cluster)")
     else:
-        line = f"kubernetes context {_shown(current.name)} ({CURRENT_MARK})"
+        mark = CURRENT_MARK if kubeconfig is None else "current context of the stack's kubernetes:kubeconfig: pulumi up would use it"
+        line = f"kubernetes context {_shown(current.name)} ({mark})"
     return ClusterTarget(line, _pin_warning(stack, current))
 
 
