@@ -17,6 +17,7 @@ import yaml
 
 from . import __version__, chart, credentials, manifests, sops
 from .bounded_read import present
+from .cluster_target import cluster_target
 from .errors import ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
 from .github_env import environment_problems
@@ -153,8 +154,17 @@ def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
         f"(auth {settings.auth.mode}), "
         f"flux2 chart {settings.chart_version}; {len(planned.objects)} objects and the Helm values match their schemas"
     )
+    print_target(project_dir, stack, stack_file)
     print_chart_version(settings.chart_version)
     return 0
+
+
+def print_target(project_dir: Path, stack: str, stack_file: StackFile) -> None:
+    """The cluster `pulumi up` would deploy to; a stack that pins none is a warning."""
+    target = cluster_target(stack, stack_file.kubernetes, project_dir, os.environ, Path(os.path.expanduser("~")))
+    print(f"target: {target.line}")
+    if target.warning:
+        print(f"warning: {target.warning}", file=sys.stderr)
 
 
 def print_chart_version(version: str) -> None:

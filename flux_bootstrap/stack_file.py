@@ -2,8 +2,10 @@
 
 Values are read as strings, as the Pulumi CLI reads them (YAML 1.2: `yes` stays the string
 "yes", `1.10` stays "1.10"); a `secure:` value is only noted as present, never decrypted.
-Other namespaces (kubernetes:, pulumi:) are not ours and are left alone, except that a provider
-setting holding a credential must be encrypted (settings.stack_keys.CREDENTIALS).
+Other namespaces (pulumi:, aws:, ...) are not ours and are left alone, except that a provider
+setting holding a credential must be encrypted (settings.stack_keys.CREDENTIALS), and the three
+standard `kubernetes:` settings the program passes to its Kubernetes provider are kept apart
+(`check` shows the cluster they name).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ def stack_name(reference: str) -> str:
     return parts[-1]
 
 
+# The `kubernetes:*` settings the program hands to its provider (components/stack_config.py).
+KUBERNETES_SETTINGS = ("context", "kubeconfig", "cluster")
+
+
 @dataclass
 class StackFile:
     project: str
@@ -41,6 +47,7 @@ class StackFile:
     exists: bool
     values: dict[str, StackValue] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    kubernetes: dict[str, StackValue] = field(default_factory=dict)  # of KUBERNETES_SETTINGS, by name
 
 
 def project_name(project_dir: Path) -> tuple[str, str, list[Problem]]:
@@ -114,6 +121,8 @@ def _read_config(
             message = None if secure else plain_credential(key, value, stack)
             if message:
                 problems.append(Problem(source, message, field=key, line=line, label="setting"))
+            if namespace == "kubernetes" and name in KUBERNETES_SETTINGS:
+                stack_file.kubernetes[name] = SecretValue(None) if secure else value
             continue
         if secure:
             stack_file.values[name] = SecretValue(None)

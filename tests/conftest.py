@@ -23,6 +23,13 @@ def leaf_paths(value, path=()):
         yield path, value
 
 
+@pytest.fixture(autouse=True)
+def no_kubeconfig(tmp_path_factory, monkeypatch):
+    """No test reads the kubeconfig of the machine it runs on: `check` shows the current kubectl
+    context of a stack that pins none. Tests that want one point KUBECONFIG or HOME at their own."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path_factory.getbasetemp() / "no-kubeconfig"))
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     """A config folder holding the seed's flux.yaml and a secrets file."""

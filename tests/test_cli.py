@@ -21,9 +21,9 @@ from harness import run_program
 
 @pytest.fixture
 def project(tmp_path: Path, config_dir: Path) -> Path:
-    """A project folder: the real Pulumi.yaml, the seed's config, an empty dev stack."""
+    """A project folder: the real Pulumi.yaml, the seed's config, a dev stack that only pins its cluster."""
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n{CONTEXT_LINE}")
     (config_dir / "secrets-flux.yaml").chmod(0o600)
     return tmp_path
 
@@ -34,9 +34,14 @@ def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
+# The dev stack's cluster, as a team pins it (`check` warns about a stack that does not).
+CONTEXT_LINE = "  kubernetes:context: kind-dev\n"
+
+
 def stack_file(project: Path, settings: dict[str, object]) -> None:
+    """Pulumi.dev.yaml with these settings, one a line from line 2, then CONTEXT_LINE."""
     lines = ["config:"] + [f"  flux-bootstrap:{k}: {yaml.safe_dump(v).splitlines()[0]}" for k, v in settings.items()]
-    (project / "Pulumi.dev.yaml").write_text("\n".join(lines) + "\n")
+    (project / "Pulumi.dev.yaml").write_text("\n".join(lines) + "\n" + CONTEXT_LINE)
 
 
 def test_check_passes_on_the_seed_example_and_says_it_is_the_example(project, capsys):
@@ -46,15 +51,16 @@ def test_check_passes_on_the_seed_example_and_says_it_is_the_example(project, ca
         "warning: the repository is still the example username/manifests of the user docs; set `repo` in "
         "config/flux.yaml (or the repo stack setting) to your own\n"
     )
-    assert out.count("\n") == 2 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
+    assert out.count("\n") == 3 and out.startswith("ok: stack dev: ssh://git@github.com/username/manifests branch main")
 
 
 def test_check_of_an_edited_config_is_silent(project, capsys):
     (project / "config" / "flux.yaml").write_text("repo: https://github.com/acme/fleet\nbranch: main\n")
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert (code, err) == (0, "")
-    ok, chart_line = out.splitlines()
+    ok, target, chart_line = out.splitlines()
     assert ok.startswith("ok: stack dev: ssh://git@github.com/acme/fleet branch main")
+    assert target == "target: kubernetes context kind-dev (kubernetes:context of stack dev)"
     assert chart_line == (
         "chart: flux2 chart 2.18.3 installs Flux 2.8.5 (Kubernetes >= 1.33); installed from charts/flux2-2.18.3.tgz "
         "(sha256 verified), rendered and validated by the tests"
@@ -76,7 +82,7 @@ def test_check_refuses_the_example_placeholder_token(project, capsys):
 def test_check_warns_that_a_version_not_carried_was_not_verified(project, capsys, version, fragment):
     stack_file(project, {"chartVersion": version})
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
-    assert code == 0 and out.count("\n") == 1 and out.startswith("ok: stack dev")
+    assert code == 0 and out.count("\n") == 2 and out.startswith("ok: stack dev")
     assert f"\nwarning: {fragment}" in err and "CRDs of chart 2.18.3" in err
 
 
@@ -110,7 +116,7 @@ def test_check_refuses_every_bad_input(project, files, settings, fragments, caps
 
 def test_check_sees_encrypted_token_without_decrypting(project, capsys):
     (project / "config" / "secrets-flux.yaml").unlink()
-    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:githubToken:\n    secure: v1:c2VjcmV0\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:githubToken:\n    secure: v1:c2VjcmV0\n" + CONTEXT_LINE)
     assert run_cli(project, "check", "--stack", "dev", capsys=capsys)[0] == 0
 
 

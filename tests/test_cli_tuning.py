@@ -32,6 +32,7 @@ config:
         memory: 1Gi
   flux-bootstrap:helmValues:
     logLevel: debug
+  kubernetes:context: kind-dev
 """
 
 

@@ -39,17 +39,21 @@ def test_values_are_read_as_the_cli_reads_them(project):
         "config:\n"
         "  flux-bootstrap:branch: 1.10\n"          # top-level scalars stay text
         "  protect: yes\n"                           # bare key: this project's namespace
-        "  kubernetes:context: kind-dev\n"           # another package: left alone
+        "  kubernetes:context: kind-dev\n"           # the provider's: kept apart
+        "  kubernetes:kubeconfig:\n    secure: v1:abc\n"
+        "  kubernetes:namespace: x\n"                # another package's setting: left alone
+        "  aws:region: eu-west-1\n"
         "  flux-bootstrap:githubToken:\n    secure: v1:abc\n"
         "  flux-bootstrap:tolerations:\n    - key: a\n      tolerationSeconds: 30\n"  # objects keep their types
     )
     stack_file, problems = read_stack_file(project, "dev")
     assert problems == []
     assert stack_file.values["branch"] == "1.10" and stack_file.values["protect"] == "yes"
-    assert "context" not in stack_file.values
+    assert "context" not in stack_file.values and "region" not in stack_file.values
+    assert stack_file.kubernetes == {"context": "kind-dev", "kubeconfig": SecretValue(None)}
     assert stack_file.values["githubToken"] == SecretValue(None)
     assert stack_file.values["tolerations"] == [{"key": "a", "tolerationSeconds": 30}]
-    assert stack_file.lines == {"branch": 2, "protect": 3, "githubToken": 5, "tolerations": 7}
+    assert stack_file.lines == {"branch": 2, "protect": 3, "githubToken": 9, "tolerations": 11}
 
 
 def test_an_object_set_as_json_text_is_read_as_pulumi_reads_it(project):
