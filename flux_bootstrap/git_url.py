@@ -212,6 +212,13 @@ def parse_repo_url(text: str, *, github_hosts: frozenset[str] = frozenset({"gith
     segments = _segments(path, kind)
     if kind == KIND_AZURE:
         return _azure(scheme, host, port, user, segments)
+    _check_user_and_port(scheme, user, port, kind)
+    segments = _HOSTED_SEGMENTS.get(kind, lambda found: found)(segments)
+    return RepoUrl(kind=kind, scheme=scheme, host=host, port=port, user=user if scheme == "ssh" else None,
+                   segments=segments)
+
+
+def _check_user_and_port(scheme: str, user: str | None, port: int | None, kind: str) -> None:
     if scheme == "https" and user is not None:
         _fail("names a user or a token before '@' in an https URL", kind, _CREDENTIALS_FIX)
     if scheme == "ssh":
@@ -230,14 +237,6 @@ def parse_repo_url(text: str, *, github_hosts: frozenset[str] = frozenset({"gith
             _fail("names a port, which this host does not use", kind)
         if scheme == "ssh" and user != "git":
             _fail("names an SSH user other than git; this host's SSH user is git", kind)
-    if kind == KIND_GITHUB:
-        segments = _github_segments(segments)
-    elif kind == KIND_GITLAB:
-        segments = _gitlab_segments(segments)
-    elif kind == KIND_BITBUCKET:
-        segments = _bitbucket_segments(segments)
-    return RepoUrl(kind=kind, scheme=scheme, host=host, port=port, user=user if scheme == "ssh" else None,
-                   segments=segments)
 
 
 def parse_github_host(text: str) -> str:
@@ -502,3 +501,7 @@ def _azure(scheme: str, host: str, port: int | None, user: str | None, segments:
             _fail("has a project or repository name Azure DevOps would not accept", KIND_AZURE)
     return RepoUrl(kind=KIND_AZURE, scheme=scheme, host=host, port=None, user="git" if scheme == "ssh" else None,
                    segments=(org, project, name))
+
+
+# The path rules of the hosting services (other hosts: the generic segment rules only).
+_HOSTED_SEGMENTS = {KIND_GITHUB: _github_segments, KIND_GITLAB: _gitlab_segments, KIND_BITBUCKET: _bitbucket_segments}

@@ -130,77 +130,91 @@ def _too_large_problem(source: str, max_bytes: int) -> Problem:
 def _screen(text: str, source: str, loader: type) -> Problem | None:
     """One streaming pass over the parser events: refuse what must never be built, and turn a
     syntax error into our own words. Nothing is composed or expanded here."""
-    depth = 0
-    nodes = 0
-    documents = 0
-    # One entry per open collection: for a mapping, whether its next node is a key; None for a list.
-    next_is_key: list[bool | None] = []
-    last_scalar: yaml.ScalarEvent | None = None
+    screen = _Screen(source)
     events = yaml.parse(text, Loader=loader)
     try:
         for event in events:
-            line = event.start_mark.line + 1
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    return Problem(source, "holds several YAML documents (---); keep exactly one.")
-                continue
-            if isinstance(event, _COLLECTION_END):
-                depth -= 1
-                next_is_key.pop()
-                continue
-            if not isinstance(event, yaml.NodeEvent):
-                continue
-            if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
-                return Problem(
-                    source,
-                    f"uses a YAML anchor or alias (& or *) at line {line}; anchors and aliases are not "
-                    "supported in config files. Write the value out in full.",
-                )
-            is_key = bool(next_is_key and next_is_key[-1])
-            if next_is_key and next_is_key[-1] is not None:
-                next_is_key[-1] = not next_is_key[-1]
-            nodes += 1
-            if nodes > MAX_NODES:
-                return Problem(
-                    source,
-                    f"holds more than {MAX_NODES} keys and values (line {line}); far more than a config "
-                    "file needs. Check that this is the right file.",
-                )
-            if isinstance(event, yaml.ScalarEvent):
-                if is_key and event.value == "<<" and not event.style:
-                    return Problem(
-                        source,
-                        f"uses a YAML merge key (<<) at line {line}; merge keys are not supported in "
-                        "config files. Write the keys out in full.",
-                    )
-                last_scalar = event
-            elif isinstance(event, _COLLECTION_START):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return _too_deep(source, line)
-                next_is_key.append(True if isinstance(event, yaml.MappingStartEvent) else None)
-    except yaml.MarkedYAMLError as err:
+            refused = screen.see(event)
+            if refused:
+                return refused
+    except yaml.YAMLError as err:
+        return _error_problem(err, text, source, screen.last_scalar)
+    finally:
+        events.close()
+    return None
+
+
+class _Screen:
+    """The state of one pass over the parser events (depth, counts, which node is a key)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.depth = self.nodes = self.documents = 0
+        # One entry per open collection: for a mapping, whether its next node is a key; None for a list.
+        self.next_is_key: list[bool | None] = []
+        self.last_scalar: yaml.ScalarEvent | None = None
+
+    def see(self, event: yaml.Event) -> Problem | None:
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            return Problem(self.source, "holds several YAML documents (---); keep exactly one.") if self.documents > 1 else None
+        if isinstance(event, _COLLECTION_END):
+            self.depth -= 1
+            self.next_is_key.pop()
+            return None
+        if not isinstance(event, yaml.NodeEvent):
+            return None
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            return Problem(self.source, f"uses a YAML anchor or alias (& or *) at line {line}; anchors and aliases "
+                                        "are not supported in config files. Write the value out in full.")
+        return self._node(event, line)
+
+    def _node(self, event: yaml.NodeEvent, line: int) -> Problem | None:
+        is_key = bool(self.next_is_key and self.next_is_key[-1])
+        if self.next_is_key and self.next_is_key[-1] is not None:
+            self.next_is_key[-1] = not self.next_is_key[-1]
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            return Problem(self.source, f"holds more than {MAX_NODES} keys and values (line {line}); far more than "
+                                        "a config file needs. Check that this is the right file.")
+        if isinstance(event, yaml.ScalarEvent):
+            if is_key and event.value == "<<" and not event.style:
+                return Problem(self.source, f"uses a YAML merge key (<<) at line {line}; merge keys are not supported "
+                                            "in config files. Write the keys out in full.")
+            self.last_scalar = event
+        elif isinstance(event, _COLLECTION_START):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                return _too_deep(self.source, line)
+            self.next_is_key.append(True if isinstance(event, yaml.MappingStartEvent) else None)
+        return None
+
+
+def _error_problem(err: yaml.YAMLError, text: str, source: str, last_scalar: yaml.ScalarEvent | None) -> Problem:
+    """A parser error in our words, never quoting the input."""
+    if isinstance(err, yaml.MarkedYAMLError):
         if err.problem == _LIBYAML_TOO_DEEP and err.problem_mark:
             # libyaml (PyYAML >= 6.0.3 wheels) scans ahead and stops deep flow nesting itself,
             # before the parser hands us the event past our own limit: the same refusal.
             return _too_deep(source, err.problem_mark.line + 1)
         return _syntax_problem(err, text, source, last_scalar)
-    except yaml.reader.ReaderError as err:
+    if isinstance(err, yaml.reader.ReaderError):
         # libyaml counts bytes and the pure-Python reader characters: find the character itself.
         index = text.find(chr(err.character)) if isinstance(err.character, int) else -1
         where = f" at line {_line_count(text[:index])}" if index >= 0 else ""
         return Problem(
             source, f"contains a control character, which YAML does not allow{where}. Remove it; the file must be plain text."
         )
-    except yaml.YAMLError:
-        return Problem(source, "not valid YAML. Fix the syntax.")
-    finally:
-        events.close()
-    return None
+    return Problem(source, "not valid YAML. Fix the syntax.")
 
 
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+_QUOTED_CONTEXTS = ("while scanning a quoted", "while parsing a quoted", "while scanning a double", "while scanning a single")
+# Where the problem starts: libyaml reports the end of the file for an unclosed quote or bracket,
+# and the line after a broken key; the context mark points at its start.
+_STARTS_EARLIER = ("while scanning a quoted scalar", "while parsing a quoted scalar", "while scanning a double-quoted",
+                   "while scanning a single-quoted", "while parsing a flow", "while scanning a simple key")
 
 
 def _too_deep(source: str, line: int) -> Problem:
@@ -211,89 +225,78 @@ def _too_deep(source: str, line: int) -> Problem:
     )
 
 
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
 def _syntax_problem(
     err: yaml.MarkedYAMLError, text: str, source: str, last_scalar: yaml.ScalarEvent | None
 ) -> Problem:
     """Our message for a syntax error: the line where the problem starts and its likely cause."""
-    problem_mark, context_mark = err.problem_mark, err.context_mark
-    context = err.context or ""
-    problem = err.problem or ""
-    # Where the problem starts: libyaml reports the end of the file for an unclosed quote or
-    # bracket, and the line after a broken key; the context mark points at its start.
-    starts_earlier = context.startswith(
-        ("while scanning a quoted scalar", "while parsing a quoted scalar", "while scanning a double-quoted",
-         "while scanning a single-quoted", "while parsing a flow", "while scanning a simple key")
-    )
-    mark = context_mark if (starts_earlier and context_mark) or not problem_mark else problem_mark
+    context, problem = err.context or "", err.problem or ""
+    starts_earlier = context.startswith(_STARTS_EARLIER)
+    mark = err.context_mark if (starts_earlier and err.context_mark) or not err.problem_mark else err.problem_mark
     if mark is None:
         return Problem(source, "not valid YAML. Fix the syntax.")
     lines = _LINE_BREAK.split(text)
-
-    def at(m: Any) -> str:
-        return f"line {m.line + 1}, column {m.column + 1}"
-
     # A tab in the indentation: the parser only sees a character that cannot start a token.
-    for m in (problem_mark, context_mark):
+    for m in (err.problem_mark, err.context_mark):
         if m is not None and m.line < len(lines) and _tab_in_indent(lines[m.line], m.column):
-            return Problem(
-                source,
-                f"not valid YAML at {at(m)}: a tab is used for indentation; YAML indents with "
-                "spaces only. Replace the tab with spaces.",
-            )
-    if context.startswith(("while scanning a quoted", "while parsing a quoted", "while scanning a double",
-                           "while scanning a single")):
-        if "escape" in problem:
-            return Problem(
-                source,
-                f"not valid YAML at {at(mark)}: a backslash in a double-quoted value starts an escape "
-                "sequence. Use single quotes, or write the backslash twice.",
-            )
-        return Problem(
-            source,
-            f"not valid YAML at {at(mark)}: the {_quote_kind(lines, mark)} opened here is never "
-            "closed. Add the closing quote at the end of the value.",
-        )
+            return Problem(source, f"not valid YAML at {_at(m)}: a tab is used for indentation; YAML indents with "
+                                   "spaces only. Replace the tab with spaces.")
+    if context.startswith(_QUOTED_CONTEXTS):
+        return _open_quote_problem(source, problem, lines, mark)
     # A broken key, or a plain value running into the next line: look for `name:value`.
     if "simple key" in context or "mapping values are not allowed" in problem:
-        first = context_mark.line if "simple key" in context and context_mark else 0
-        found = _no_space_line(text, first, (problem_mark or mark).line + 1, lines, last=True)
+        first = err.context_mark.line if "simple key" in context and err.context_mark else 0
+        found = _no_space_line(text, first, (err.problem_mark or mark).line + 1, lines, last=True)
         if found:
             return _no_space_problem(source, found)
-    # More text right after a quoted value: on a later line than the opening quote, that quote was
-    # most likely left open and closed by the next quote in the file.
-    if (
-        last_scalar is not None
-        and last_scalar.style in ("'", '"')
-        and problem_mark is not None
-        and problem_mark.line == last_scalar.end_mark.line
-    ):
-        if last_scalar.start_mark.line == last_scalar.end_mark.line:
-            return Problem(
-                source,
-                f"not valid YAML at {at(problem_mark)}: more text follows a quoted value. Put the whole "
-                "value inside the quotes.",
-            )
-        return Problem(
-            source,
-            f"not valid YAML at {at(last_scalar.start_mark)}: the {_quote_kind(lines, last_scalar.start_mark)} "
-            "opened here is probably never closed (the value runs on to a later line). "
-            "Add the closing quote at the end of the value.",
-        )
+    return _after_quote_problem(source, lines, err.problem_mark, last_scalar) or _other_problem(
+        source, context, problem, mark, starts_earlier
+    )
+
+
+def _open_quote_problem(source: str, problem: str, lines: list[str], mark: Any) -> Problem:
+    if "escape" in problem:
+        return Problem(source, f"not valid YAML at {_at(mark)}: a backslash in a double-quoted value starts an escape "
+                               "sequence. Use single quotes, or write the backslash twice.")
+    return Problem(source, f"not valid YAML at {_at(mark)}: the {_quote_kind(lines, mark)} opened here is never "
+                           "closed. Add the closing quote at the end of the value.")
+
+
+def _after_quote_problem(
+    source: str, lines: list[str], problem_mark: Any, last_scalar: yaml.ScalarEvent | None
+) -> Problem | None:
+    """More text right after a quoted value: on a later line than the opening quote, that quote was
+    most likely left open and closed by the next quote in the file."""
+    if (last_scalar is None or last_scalar.style not in ("'", '"') or problem_mark is None
+            or problem_mark.line != last_scalar.end_mark.line):
+        return None
+    if last_scalar.start_mark.line == last_scalar.end_mark.line:
+        return Problem(source, f"not valid YAML at {_at(problem_mark)}: more text follows a quoted value. Put the "
+                               "whole value inside the quotes.")
+    return Problem(
+        source,
+        f"not valid YAML at {_at(last_scalar.start_mark)}: the {_quote_kind(lines, last_scalar.start_mark)} "
+        "opened here is probably never closed (the value runs on to a later line). "
+        "Add the closing quote at the end of the value.",
+    )
+
+
+def _other_problem(source: str, context: str, problem: str, mark: Any, starts_earlier: bool) -> Problem:
     description = _short(problem) or "syntax error"
     if context.startswith("while parsing a flow") and starts_earlier:
         bracket = "mapping '{'" if "mapping" in context else "list '['"
-        return Problem(
-            source,
-            f"not valid YAML at {at(mark)}: in the flow {bracket} that starts here: {description}. "
-            "Check that it is closed and its items are separated by commas.",
-        )
+        return Problem(source, f"not valid YAML at {_at(mark)}: in the flow {bracket} that starts here: "
+                               f"{description}. Check that it is closed and its items are separated by commas.")
     if "mapping values are not allowed" in problem:
         advice = "Check the indentation, and quote a value that contains ': '."
     elif "did not find expected" in problem and context.startswith("while parsing a block"):
         advice = "Check the indentation of this line and the lines above it."
     else:
         advice = "Fix the syntax."
-    return Problem(source, f"not valid YAML at {at(mark)}: {description}. {advice}")
+    return Problem(source, f"not valid YAML at {_at(mark)}: {description}. {advice}")
 
 
 def _tab_in_indent(line: str, column: int) -> bool:
