@@ -186,6 +186,7 @@ _ENTRY_BYTES = 400  # an entry in GitHub's answer without its path: mode, type, 
 _REF_PART = r"[A-Za-z0-9_-][A-Za-z0-9._-]*"
 _TREE_REF = re.compile(rf"{_REF_PART}(?:/{_REF_PART})*")
 _HEX = re.compile(r"[0-9a-fA-F]{4,}")
+_VERSION = re.compile(r"[vV]?[0-9]")  # v1.2, 1.2.3: names tags usually have
 # Names git would read as another kind of ref (refs/heads/x, tags/x): never given as a branch name.
 _REF_NAMESPACES = ("refs", "heads", "tags", "remotes")
 
@@ -194,10 +195,11 @@ def lists_by_name(branch: str) -> bool:
     """Whether the branch NAME can be given to GitHub's tree API as `tree_sha`.
 
     The provider puts it into the URL unescaped, so only letters, digits, '.', '_', '-' and '/'
-    between parts; never a name GitHub could read as a commit sha (all hex) or another ref. Any other
-    branch is looked up with get_branch and its commit listed (one call more).
+    between parts; never a name GitHub could read as a commit sha (all hex) or another ref. The API
+    takes a tag's name too: a name shaped like a version is more often a tag, which get_branch says
+    is no branch. Any other branch is looked up with get_branch and its commit listed (one call more).
     """
-    if not _TREE_REF.fullmatch(branch) or _HEX.fullmatch(branch) or ".." in branch:
+    if not _TREE_REF.fullmatch(branch) or _HEX.fullmatch(branch) or _VERSION.match(branch) or ".." in branch:
         return False
     return branch.split("/", 1)[0] not in _REF_NAMESPACES and not branch.endswith(".lock")
 

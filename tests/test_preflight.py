@@ -310,7 +310,7 @@ def test_contents_refusal_is_an_error_when_flux_reads_with_the_same_credential()
 # --- one listing instead of a walk (issue #15) ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["main", "trunk", "release/1.0", "feature/JIRA-12_x", "v2.0", "dev", "a"])
+@pytest.mark.parametrize("name", ["main", "trunk", "release/1.0", "release-v2", "feature/JIRA-12_x", "dev", "a"])
 def test_branch_names_the_tree_api_can_take(name):
     assert rules.lists_by_name(name)
 
@@ -321,6 +321,7 @@ def test_branch_names_the_tree_api_can_take(name):
         "fix#12", "50%", "a+b", "ümlaut",  # the provider puts the name into the URL unescaped
         "cafe", "deadbeef", "0123456789abcdef0123456789abcdef01234567",  # GitHub could read a sha
         "refs/heads/main", "heads/main", "tags/v1", "remotes/origin/main",  # git would read another ref
+        "v1.2.3", "V2", "1.0", "2024-q1",  # shaped like a tag: a tag set as the branch is no branch
         ".hidden", "a/.b", "a..b", "x.lock",
     ],
 )
