@@ -178,8 +178,9 @@ def find_entry(entries: tuple[TreeEntry, ...], name: str) -> TreeEntry | None:
 # GitHub's tree API takes a branch name as `tree_sha` and lists the branch's whole tree with
 # `recursive`, so one call answers "does the branch exist" and "what is under the path". It cuts a
 # recursive listing at 100,000 entries or 7 MB and flags it `truncated`, a flag the provider drops.
-# GitHub cuts a listing when it reaches a limit (its docs), so a listing well under both (half of
-# them, the size over-estimated) was not cut; any other listing is trusted only for what it shows.
+# GitHub's docs say a listing is cut when the tree exceeds a limit; taking that a cut listing holds
+# about a limit's worth, one well under both (half of them, its size over-estimated) was not cut.
+# Any other listing is trusted only for what it shows, never for what it lacks.
 TREE_LIMIT_ENTRIES = 100_000
 TREE_LIMIT_BYTES = 7_000_000
 _ENTRY_BYTES = 400  # an entry in GitHub's answer without its path: mode, type, sha, size and URL
