@@ -3,6 +3,10 @@
 Lookups are SYNCHRONOUS invokes, so they finish before the component registers anything else:
 a failed check raises RunError while only the providers and the component exist. Each lookup's
 exception is turned into a fact (status code and GitHub's message, never the raw text).
+
+A healthy check costs 3 calls against the token's 5,000 an hour (issue #15): the repository, one
+recursive listing of the branch BY NAME (the branch and the path in one answer) and, in deploy-key
+mode, the deploy keys. Only when that listing fails, or could have been cut, is GitHub asked more.
 """
 
 from __future__ import annotations
@@ -77,28 +81,54 @@ class _Lookups:
         return rules.BranchFacts(name, sha=answer.sha or "")
 
     def tree(self, sha: str, recursive: bool) -> tuple[tuple[rules.TreeEntry, ...], rules.GitHubError | None]:
+        _, entries, error = self.listing(sha, recursive)
+        return entries, error
+
+    def listing(self, sha: str, recursive: bool) -> tuple[str, tuple[rules.TreeEntry, ...], rules.GitHubError | None]:
+        """get_tree of a tree sha, commit or ref name: the listed tree's sha (the provider's id), its entries."""
         answer, error = self._ask(github.get_tree, repository=self.settings.repo.name, tree_sha=sha, recursive=recursive)
         if error is not None:
-            return (), error
-        return tuple(rules.TreeEntry(e.path, e.type, e.sha) for e in answer.entries or ()), None
+            return "", (), error
+        return answer.id or "", tuple(rules.TreeEntry(e.path, e.type, e.sha) for e in answer.entries or ()), None
 
-    def path(self, commit: str) -> rules.PathFacts:
-        # Walk down one folder at a time, then list the path's folder recursively: a recursive
-        # listing of a whole large repository is truncated by GitHub, and the provider cannot tell.
+    def branch_and_path(self, name: str) -> tuple[rules.BranchFacts, rules.PathFacts | None]:
+        """The branch and the path in it, in ONE call when the branch's name can be listed: the
+        recursive tree of `name` proves the branch exists and shows the path. When GitHub refuses that
+        listing, ask as the checks always did (get_branch, then its commit), so every failure is
+        told in the same words; only a healthy run is cheaper."""
+        if rules.lists_by_name(name):
+            listed, entries, error = self.listing(name, recursive=True)
+            if error is None and listed:
+                return rules.BranchFacts(name, sha=listed), self.path_in(name, entries)
+        branch = self.branch(name)
+        if not branch.sha:
+            return branch, None
+        entries, error = self.tree(branch.sha, recursive=True)
+        if error is not None:
+            return branch, rules.PathFacts(self.settings.path, error=error)
+        return branch, self.path_in(branch.sha, entries)
+
+    def path_in(self, root: str, entries: tuple[rules.TreeEntry, ...]) -> rules.PathFacts:
+        """The path in the recursive listing of `root` (a branch name or commit); where that listing
+        may have been cut short of the path, GitHub is asked again from the last folder it showed."""
+        found = rules.path_in_listing(self.settings.path, entries, rules.listing_may_be_cut(entries))
+        if isinstance(found, rules.PathFacts):
+            return found
+        return self.walk(found.sha or root, found.depth)
+
+    def walk(self, sha: str, depth: int) -> rules.PathFacts:
+        """Down the path one folder at a time from its folder at `depth` (tree `sha`, the listed root
+        at depth 0), then the path's folder alone, recursively: GitHub cuts each listing at its
+        limits separately, so a folder is listed whole unless the path alone exceeds them."""
         path = self.settings.path
-        parts = path.split("/") if path else []
-        sha = commit
-        for depth, part in enumerate(parts, start=1):
+        for level in range(depth + 1, path.count("/") + 2 if path else 1):
             entries, error = self.tree(sha, recursive=False)
             if error is not None:
                 return rules.PathFacts(path, error=error)
-            entry = rules.find_entry(entries, part)
-            prefix = "/".join(parts[:depth])
-            if entry is None:
-                return rules.PathFacts(path, missing=prefix)
-            if entry.type != "tree":
-                return rules.PathFacts(path, not_a_folder=prefix)
-            sha = entry.sha
+            step = rules.walk_step(path, level, entries)
+            if isinstance(step, rules.PathFacts):
+                return step
+            sha = step
         entries, error = self.tree(sha, recursive=True)
         return rules.PathFacts(path, entries=entries, error=error)
 
@@ -121,8 +151,7 @@ class _Lookups:
         branch_name = rules.resolve_branch(settings.branch, repo)
         if branch_name is None:
             return facts  # nothing else can be asked about a repository GitHub did not find
-        branch = self.branch(branch_name)
-        path = self.path(branch.sha) if branch.sha else None
+        branch, path = self.branch_and_path(branch_name)
         # Deploy keys are only checked where the program registers one.
         deploy_keys = self.deploy_keys() if settings.auth.mode == "deploy-key" else None
         return rules.Facts(

@@ -6,7 +6,9 @@ it is tested without mocks. GitHub's lookups answer in ways that are easy to mis
   error: an empty default branch means "not found", never "use some branch";
 - a missing branch comes back empty too; an empty repository answers 409 "Git Repository is empty.";
 - reading refs and trees of a private repository needs Contents: read, which is optional: when
-  GitHub refuses it (403), the check becomes a warning naming the permission, not an error.
+  GitHub refuses it (403), the check becomes a warning naming the permission, not an error;
+- a recursive tree listing is cut at GitHub's limits, and the provider drops the `truncated` flag
+  that says so: a listing that could have been cut is never read as "the path does not exist".
 
 Every message is built from our own words, the repository/branch/path names and GitHub's status
 line; a GitHub message is kept only when it looks like plain prose, so a token never gets through.
@@ -94,7 +96,8 @@ class RepositoryFacts:
 
 @dataclass(frozen=True)
 class BranchFacts:
-    """get_branch: an empty sha when the branch does not exist (GitHub's 404)."""
+    """Whether the branch exists: get_branch's commit sha, or the sha of the tree GitHub listed for the
+    branch name (get_tree). Empty when the branch does not exist (get_branch answers GitHub's 404 empty)."""
 
     name: str
     sha: str = ""
@@ -169,6 +172,87 @@ class Result:
 def find_entry(entries: tuple[TreeEntry, ...], name: str) -> TreeEntry | None:
     """The entry called `name` in one (non-recursive) tree listing."""
     return next((entry for entry in entries if entry.path == name), None)
+
+
+# --- one listing instead of a walk (issue #15: GitHub's rate limit) -------------------------------
+# GitHub's tree API takes a branch name as `tree_sha` and lists the branch's whole tree with
+# `recursive`, so one call answers "does the branch exist" and "what is under the path". It cuts a
+# recursive listing at 100,000 entries or 7 MB and flags it `truncated`, a flag the provider drops.
+# GitHub's docs say a listing is cut when the tree exceeds a limit; taking that a cut listing holds
+# about a limit's worth, one well under both (half of them, its size over-estimated) was not cut.
+# Any other listing is trusted only for what it shows, never for what it lacks.
+TREE_LIMIT_ENTRIES = 100_000
+TREE_LIMIT_BYTES = 7_000_000
+_ENTRY_BYTES = 400  # an entry in GitHub's answer without its path: mode, type, sha, size and URL
+_REF_PART = r"[A-Za-z0-9_-][A-Za-z0-9._-]*"
+_TREE_REF = re.compile(rf"{_REF_PART}(?:/{_REF_PART})*")
+_HEX = re.compile(r"[0-9a-fA-F]{4,}")
+_VERSION = re.compile(r"[vV]?[0-9]")  # v1.2, 1.2.3: names tags usually have
+# Names git would read as another kind of ref (refs/heads/x, tags/x): never given as a branch name.
+_REF_NAMESPACES = ("refs", "heads", "tags", "remotes")
+
+
+def lists_by_name(branch: str) -> bool:
+    """Whether the branch NAME can be given to GitHub's tree API as `tree_sha`.
+
+    The provider puts it into the URL unescaped, so only letters, digits, '.', '_', '-' and '/'
+    between parts; never a name GitHub could read as a commit sha (all hex) or another ref. The API
+    takes a tag's name too: a name shaped like a version is more often a tag, which get_branch says
+    is no branch. Any other branch is looked up with get_branch and its commit listed (one call more).
+    """
+    if not _TREE_REF.fullmatch(branch) or _HEX.fullmatch(branch) or _VERSION.match(branch) or ".." in branch:
+        return False
+    return branch.split("/", 1)[0] not in _REF_NAMESPACES and not branch.endswith(".lock")
+
+
+def listing_may_be_cut(entries: tuple[TreeEntry, ...]) -> bool:
+    """Whether a recursive listing could have been cut at GitHub's limits (the provider cannot tell)."""
+    if len(entries) * 2 >= TREE_LIMIT_ENTRIES:
+        return True
+    size = sum(_ENTRY_BYTES + 2 * len(entry.path.encode("utf-8")) for entry in entries)
+    return size * 2 >= TREE_LIMIT_BYTES
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a listing that may be cut stops proving anything: ask GitHub again from there."""
+
+    depth: int  # how many folders of the path the listing showed (0: none)
+    sha: str = ""  # the tree of the last of them; "" is the listed tree itself
+
+
+def path_in_listing(path: str, entries: tuple[TreeEntry, ...], may_be_cut: bool) -> PathFacts | Resume:
+    """The path's facts out of a recursive listing of the whole tree, or where to resume when the
+    listing may be cut and does not show the path. Entries come back relative to the path."""
+    parts = path.split("/") if path else []
+    by_path = {entry.path: entry for entry in entries}
+    sha = ""
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        entry = by_path.get(prefix)
+        if entry is None:
+            return Resume(depth - 1, sha) if may_be_cut else PathFacts(path, missing=prefix)
+        if entry.type != "tree":
+            return PathFacts(path, not_a_folder=prefix)
+        sha = entry.sha
+    if may_be_cut and parts:
+        return Resume(len(parts), sha)  # the folder is there, its files may be cut: list it alone
+    base = f"{path}/" if path else ""
+    below = tuple(TreeEntry(e.path[len(base):], e.type, e.sha) for e in entries if e.path.startswith(base))
+    return PathFacts(path, entries=below)
+
+
+def walk_step(path: str, depth: int, entries: tuple[TreeEntry, ...]) -> PathFacts | str:
+    """One level of a walk down `path`: in the listing of its folder at depth-1, the sha of the
+    folder at `depth`, or the facts where the walk stops."""
+    parts = path.split("/")
+    prefix = "/".join(parts[:depth])
+    entry = find_entry(entries, parts[depth - 1])
+    if entry is None:
+        return PathFacts(path, missing=prefix)
+    if entry.type != "tree":
+        return PathFacts(path, not_a_folder=prefix)
+    return entry.sha
 
 
 # --- rules ----------------------------------------------------------------------------------

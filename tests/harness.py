@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import runpy
 from dataclasses import dataclass, field
@@ -266,11 +267,13 @@ class FakeCloud(pulumi.runtime.Mocks):
         return self._tree(args)
 
     def _tree(self, args: pulumi.runtime.MockCallArgs):
+        # GitHub's GET .../git/trees/{tree_sha}: a tree's sha, or a ref name (a branch's tree); an
+        # unknown name or sha is not found. The provider keeps the tree's sha as the answer's id.
         scenario, sha, recursive = self.scenario, args.args["treeSha"], bool(args.args.get("recursive"))
         for branch, files in scenario.branches.items():
             folders = {""} | {"/".join(f.split("/")[:i]) for f in files for i in range(1, f.count("/") + 1)}
             for folder in folders:
-                if scenario.tree_sha(branch, folder) != sha:
+                if scenario.tree_sha(branch, folder) != sha and (folder or sha != branch):
                     continue
                 prefix = f"{folder}/" if folder else ""
                 below = sorted({f[len(prefix):] for f in files if f.startswith(prefix)})
@@ -285,13 +288,31 @@ class FakeCloud(pulumi.runtime.Mocks):
                             "type": "blob" if is_file else "tree", "size": 10 if is_file else 0,
                             "sha": scenario.tree_sha(branch, prefix + relative),
                         }
-                return {"repository": args.args["repository"], "treeSha": sha, "entries": list(entries.values())}
-        return self._failure(args, "422 Invalid tree info")
+                listed = _cut(list(entries.values()), args.args["repository"]) if recursive else list(entries.values())
+                return {"id": scenario.tree_sha(branch, folder), "repository": args.args["repository"],
+                        "treeSha": sha, "recursive": recursive, "entries": listed}
+        if len(sha) == 40 and all(c in "0123456789abcdef" for c in sha):
+            return self._failure(args, "422 Invalid tree info")
+        return self._failure(args, "404 Not Found")
 
     @staticmethod
     def _failure(args: pulumi.runtime.MockCallArgs, status_line: str):
         # The provider's error text: go-github's "METHOD URL: STATUS MESSAGE []".
         return {}, [("", f"GET https://api.github.com/repos/lookup/{args.token.rsplit(':', 1)[-1]}: {status_line} []")]
+
+
+def _cut(entries: list[dict[str, Any]], repository: str) -> list[dict[str, Any]]:
+    """A recursive listing as GitHub answers it: cut once 100,000 entries or 7 MB of entries are
+    reached (GitHub then says `truncated`, which the provider drops)."""
+    kept, size = [], 0
+    for entry in entries:
+        kind = "trees" if entry["type"] == "tree" else "blobs"
+        url = f"https://api.github.com/repos/lookup/{repository}/git/{kind}/{entry['sha']}"
+        size += len(json.dumps({**entry, "url": url}).encode())
+        if len(kept) == 100_000 or size > 7_000_000:
+            break
+        kept.append(entry)
+    return kept
 
 
 def project_defaults() -> dict[str, str]:

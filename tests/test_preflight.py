@@ -305,3 +305,84 @@ def test_contents_refusal_is_an_error_when_flux_reads_with_the_same_credential()
     assert not result.ok and "give GitHub App 12345 (installation 678) Contents: Read-only" in result.errors[0]
     token_only = rules.check(rules.Facts(facts.repository, facts.stack, facts.given_branch, facts.repo, branch=facts.branch))
     assert token_only.ok and token_only.warnings
+
+
+# --- one listing instead of a walk (issue #15) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["main", "trunk", "release/1.0", "release-v2", "feature/JIRA-12_x", "dev", "a"])
+def test_branch_names_the_tree_api_can_take(name):
+    assert rules.lists_by_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fix#12", "50%", "a+b", "ümlaut",  # the provider puts the name into the URL unescaped
+        "cafe", "deadbeef", "0123456789abcdef0123456789abcdef01234567",  # GitHub could read a sha
+        "refs/heads/main", "heads/main", "tags/v1", "remotes/origin/main",  # git would read another ref
+        "v1.2.3", "V2", "1.0", "2024-q1",  # shaped like a tag: a tag set as the branch is no branch
+        ".hidden", "a/.b", "a..b", "x.lock",
+    ],
+)
+def test_branch_names_looked_up_with_get_branch_first(name):
+    assert not rules.lists_by_name(name)
+
+
+def test_a_listing_far_under_githubs_limits_cannot_have_been_cut():
+    assert not rules.listing_may_be_cut(tuple(TreeEntry(f"apps/app-{i}.yaml", "blob") for i in range(5_000)))
+    assert not rules.listing_may_be_cut(())
+
+
+def test_a_listing_near_githubs_limits_may_have_been_cut():
+    assert rules.listing_may_be_cut(tuple(TreeEntry(f"f{i}", "blob") for i in range(50_000)))
+    long_paths = tuple(TreeEntry("d/" * 400 + f"{i}.yaml", "blob") for i in range(2_000))  # ~4 MB estimated
+    assert rules.listing_may_be_cut(long_paths)
+
+
+WHOLE_TREE = (
+    TreeEntry("README.md", "blob", "r"),
+    TreeEntry("clusters", "tree", "c"),
+    TreeEntry("clusters/dev", "tree", "d"),
+    TreeEntry("clusters/dev/apps.yaml", "blob", "a"),
+    TreeEntry("clusters/dev/infra", "tree", "i"),
+    TreeEntry("clusters/dev/infra/kustomization.yaml", "blob", "k"),
+    TreeEntry("clusters/dev-old", "tree", "o"),
+    TreeEntry("clusters/dev-old/x.yaml", "blob", "x"),
+    TreeEntry("vendor", "commit", "v"),
+)
+
+
+def test_path_in_a_complete_listing_is_relative_to_the_path():
+    found = rules.path_in_listing("clusters/dev", WHOLE_TREE, may_be_cut=False)
+    assert found == PathFacts("clusters/dev", entries=(
+        TreeEntry("apps.yaml", "blob", "a"), TreeEntry("infra", "tree", "i"),
+        TreeEntry("infra/kustomization.yaml", "blob", "k"),
+    ))
+    assert rules.path_in_listing("", WHOLE_TREE, may_be_cut=False) == PathFacts("", entries=WHOLE_TREE)
+
+
+@pytest.mark.parametrize("may_be_cut", [False, True])
+def test_a_file_or_submodule_on_the_path_is_known_from_any_listing(may_be_cut):
+    assert rules.path_in_listing("README.md/x", WHOLE_TREE, may_be_cut) == PathFacts("README.md/x", not_a_folder="README.md")
+    assert rules.path_in_listing("vendor", WHOLE_TREE, may_be_cut) == PathFacts("vendor", not_a_folder="vendor")
+
+
+def test_a_missing_folder_is_missing_only_when_the_listing_is_complete():
+    assert rules.path_in_listing("clusters/prod", WHOLE_TREE, False) == PathFacts("clusters/prod", missing="clusters/prod")
+    assert rules.path_in_listing("envs/prod", WHOLE_TREE, False) == PathFacts("envs/prod", missing="envs")
+    # A listing that may be cut: resume from the last folder it showed (the listed tree itself: "").
+    assert rules.path_in_listing("clusters/prod", WHOLE_TREE, True) == rules.Resume(1, "c")
+    assert rules.path_in_listing("envs/prod", WHOLE_TREE, True) == rules.Resume(0, "")
+
+
+def test_a_path_in_a_listing_that_may_be_cut_is_listed_again_alone():
+    assert rules.path_in_listing("clusters/dev", WHOLE_TREE, may_be_cut=True) == rules.Resume(2, "d")
+
+
+def test_walk_step():
+    level = (TreeEntry("clusters", "tree", "c"), TreeEntry("notes.txt", "blob", "n"))
+    assert rules.walk_step("clusters/dev", 1, level) == "c"
+    assert rules.walk_step("notes.txt/dev", 1, level) == PathFacts("notes.txt/dev", not_a_folder="notes.txt")
+    assert rules.walk_step("a/clusters/dev", 2, level) == "c"
+    assert rules.walk_step("a/b/dev", 2, level) == PathFacts("a/b/dev", missing="a/b")

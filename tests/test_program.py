@@ -158,9 +158,9 @@ def test_flux_objects(run):
     assert source["spec"]["ref"] == {"branch": "main"}  # from flux.yaml, not the default branch (trunk)
     sync = run.one(KUSTOMIZATION).inputs
     assert sync["spec"]["path"] == "./clusters/dev" and sync["spec"]["deletionPolicy"] == "Orphan"
-    # Preflight checks the configured branch, not the default one.
-    (branch,) = [i for i in run.invokes if i.token == "github:index/getBranch:getBranch"]
-    assert branch.args == {"repository": "manifests", "branch": "main"}
+    # Preflight checks the configured branch, not the default one (its tree, listed by name).
+    (tree,) = [i for i in run.invokes if i.token == "github:index/getTree:getTree"]
+    assert tree.args == {"repository": "manifests", "treeSha": "main", "recursive": True}
 
 
 def test_default_branch_is_looked_up_on_github(config_dir):

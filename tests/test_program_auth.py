@@ -11,7 +11,7 @@ import pytest
 
 from conftest import TOKEN
 from flux_bootstrap.validation import validate_object
-from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, LOOKUPS, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
 from host_keys import key_base64
 from pems import app_private_key, ca_certificate
 
@@ -76,7 +76,7 @@ def test_github_app_makes_no_key_and_authenticates_as_the_app(config_dir, app_ke
     assert_valid_objects(run)
     # Preflight ran as the App, without the deploy-key check; no host keys are fetched.
     asked = {i.token for i in run.invokes}
-    assert asked == set(LOOKUPS) - {DEPLOY_KEYS}
+    assert asked == {REPOSITORY, TREE}  # the branch is proven by its tree
     assert "deployKeyPublicKey" not in run.outputs and "privateKeyUrn" not in run.outputs
     assert run.outputs["gitUrl"] == "https://github.com/username/manifests"
     body = app_key.strip().splitlines()[1]
@@ -130,7 +130,7 @@ def test_https_on_github_puts_the_token_in_the_cluster_and_makes_no_key(config_d
     assert "stringData" in secret.secret_inputs
     spec = run.one(GIT_REPO).inputs["spec"]
     assert spec["url"] == "https://github.com/username/manifests" and "provider" not in spec
-    assert {i.token for i in run.invokes} == set(LOOKUPS) - {DEPLOY_KEYS}
+    assert {i.token for i in run.invokes} == {REPOSITORY, TREE}  # the branch is proven by its tree
     assert_valid_objects(run)
     assert TOKEN not in plain_text(run)
     assert set(run.outputs) == {"gitUrl", "branch", "path", "namespace", "chartVersion"}

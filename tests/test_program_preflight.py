@@ -13,7 +13,7 @@ import pulumi
 import pytest
 
 from conftest import TOKEN
-from harness import BRANCH, DEPLOY_KEYS, LOOKUPS, REPOSITORY, TREE, Run, Scenario, run_program
+from harness import BRANCH, DEPLOY_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, run_program
 
 COMPONENT = "flux-bootstrap:index:FluxBootstrap"
 PROVIDERS = {"pulumi:providers:github", "pulumi:providers:kubernetes"}
@@ -122,9 +122,10 @@ def test_every_problem_in_one_message(default_branch_config, caplog):
 # --- permission gaps: a warning, and the program goes on -------------------------------------
 
 
-@pytest.mark.parametrize("refused,what", [(BRANCH, "that branch main exists"), (TREE, "the path ./clusters/dev")])
+# A token without Contents is refused the branch and the trees alike (one permission covers both).
+@pytest.mark.parametrize("refused,what", [((BRANCH, TREE), "that branch main exists"), ((TREE,), "the path ./clusters/dev")])
 def test_missing_contents_permission_is_a_warning(config_dir, caplog, refused, what):
-    run, stderr = passes(config_dir, Scenario(refusals={refused: NO_CONTENTS}), caplog)
+    run, stderr = passes(config_dir, Scenario(refusals=dict.fromkeys(refused, NO_CONTENTS)), caplog)
     assert f"Could not check {what}" in stderr and "Contents: Read-only" in stderr
     assert run.one(GIT_REPO).inputs["spec"]["ref"] == {"branch": "main"}
 
@@ -142,24 +143,24 @@ def test_healthy_repository_passes_silently(default_branch_config, caplog):
     run, stderr = passes(default_branch_config, Scenario(default_branch="trunk"), caplog)
     assert stderr == ""
     assert run.outputs["branch"] == "trunk"
-    assert {i.token for i in run.invokes} >= set(LOOKUPS)
-    (branch,) = [i for i in run.invokes if i.token == BRANCH]
-    assert branch.args == {"repository": "fleet", "branch": "trunk"}
+    # One listing of the default branch, by name, proves the branch and shows the path.
+    assert sorted(i.token for i in run.invokes) == sorted([REPOSITORY, TREE, DEPLOY_KEYS, SSH_KEYS])
+    (tree,) = [i for i in run.invokes if i.token == TREE]
+    assert tree.args == {"repository": "fleet", "treeSha": "trunk", "recursive": True}
 
 
 def test_every_lookup_answers_before_anything_else_is_registered(config_dir):
     run = run_program({"configDir": str(config_dir)})
     lookups = [i for i, e in enumerate(run.events) if e.removeprefix("invoke ") in LOOKUPS]
     others = [i for i, e in enumerate(run.events) if e.startswith("register ") and e[9:] not in PROVIDERS | {COMPONENT}]
-    assert len(lookups) == 6 and len(others) == 7  # 1 repository, 1 branch, 3 trees, 1 deploy keys
+    assert len(lookups) == 3 and len(others) == 7  # the repository, one tree, the deploy keys
     assert max(lookups) < min(others)
 
 
-def test_nested_path_is_walked_one_folder_at_a_time(config_dir, caplog):
+def test_nested_path_is_listed_in_one_call(config_dir, caplog):
     scenario = Scenario(branches={"main": ("a/b/c/d/kustomization.yaml", "a/other.yaml")})
     run, _ = passes(config_dir, scenario, caplog, path="a/b/c/d")
-    tree_lookups = [i for i in run.invokes if i.token == TREE]
-    assert [i.args["recursive"] for i in tree_lookups] == [False] * 4 + [True]
+    assert [(i.args["treeSha"], i.args["recursive"]) for i in run.invokes if i.token in (BRANCH, TREE)] == [("main", True)]
 
 
 # --- preflight off ----------------------------------------------------------------------------
@@ -182,3 +183,71 @@ def test_preflight_off_still_resolves_the_default_branch(default_branch_config, 
 def test_preflight_off_never_uses_an_empty_default_branch(default_branch_config, caplog):
     message = fails(default_branch_config, Scenario(exists=False), caplog, preflight="false")
     assert "GitHub found no repository acme/fleet" in message
+
+
+# --- GitHub's rate limit (issue #15): a healthy run makes at most 4 calls ------------------------
+
+
+def github_calls(run: Run) -> list[str]:
+    return [i.token for i in run.invokes if i.token.startswith("github:")]
+
+
+@pytest.mark.parametrize("given_branch", [True, False])
+def test_a_healthy_run_makes_four_github_calls(config_dir, default_branch_config, caplog, given_branch):
+    folder = config_dir if given_branch else default_branch_config
+    run, stderr = passes(folder, Scenario(), caplog)
+    assert stderr == ""
+    # The repository, the branch's tree (branch and path in one), the deploy keys, GitHub's host keys.
+    assert sorted(github_calls(run)) == sorted([REPOSITORY, TREE, DEPLOY_KEYS, SSH_KEYS])
+
+
+def test_a_missing_branch_is_then_asked_with_get_branch(config_dir):
+    run = Run()
+    with pytest.raises(pulumi.RunError, match=r"Branch main \(the branch setting\) does not exist in username/manifests"):
+        run_program({"configDir": str(config_dir)}, scenario=Scenario(branches={"trunk": ("clusters/dev/app.yaml",)}), run=run)
+    # The listing by name answered 404; get_branch tells a missing branch from other refusals, in today's words.
+    assert [i.token for i in run.invokes] == [REPOSITORY, TREE, BRANCH, DEPLOY_KEYS]
+
+
+def test_a_branch_name_the_tree_api_cannot_take_is_looked_up_first(config_dir, caplog):
+    scenario = Scenario(branches={"fix#12": ("clusters/dev/app.yaml",)})
+    run, stderr = passes(config_dir, scenario, caplog, branch="fix#12")
+    assert stderr == ""
+    asked = [(i.token, i.args.get("treeSha"), i.args.get("recursive")) for i in run.invokes if i.token in (BRANCH, TREE)]
+    # '#' would end the URL the provider builds: the branch's commit is listed instead.
+    assert asked == [(BRANCH, None, None), (TREE, scenario.commit_sha("fix#12"), True)]
+
+
+def bulk(count: int) -> tuple[str, ...]:
+    """Files with long names (about 830 characters each, every folder name under Git's 255 bytes)."""
+    folders = "/".join(c * 200 for c in "xyz")
+    return tuple(f"bulk/{folders}/{i:05}-{'w' * 200}.yaml" for i in range(count))
+
+
+def tree_calls(run: Run) -> list[tuple[str, bool]]:
+    return [(i.args["treeSha"], i.args["recursive"]) for i in run.invokes if i.token == TREE]
+
+
+def test_a_listing_that_could_have_been_cut_is_not_trusted_with_the_path(config_dir, caplog):
+    # About 2 MB: under GitHub's 7 MB, but not far enough under it to prove nothing was cut.
+    scenario = Scenario(branches={"main": ("clusters/dev/app.yaml", *bulk(2_000))})
+    run, stderr = passes(config_dir, scenario, caplog)
+    assert stderr == ""
+    assert tree_calls(run) == [("main", True), (scenario.tree_sha("main", "clusters/dev"), True)]
+
+
+def test_a_path_cut_from_the_listing_is_found_by_walking(config_dir, caplog):
+    # Over 7 MB: GitHub cuts the listing before clusters/, which a single listing would call missing.
+    scenario = Scenario(branches={"main": (*bulk(8_500), "clusters/dev/app.yaml")})
+    run, stderr = passes(config_dir, scenario, caplog)
+    assert stderr == ""
+    assert tree_calls(run) == [
+        ("main", True), ("main", False), (scenario.tree_sha("main", "clusters"), False),
+        (scenario.tree_sha("main", "clusters/dev"), True),
+    ]
+
+
+def test_a_branch_named_like_a_tag_is_looked_up_as_a_branch(config_dir, caplog):
+    # The tree API would list a tag v1.0; get_branch says no branch has that name, as before.
+    message = fails(config_dir, Scenario(), caplog, branch="v1.0")
+    assert "Branch v1.0 (the branch setting) does not exist in username/manifests" in message
