@@ -7,6 +7,7 @@ import base64
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -331,7 +332,7 @@ def test_symlinks_are_not_followed(tmp_path):
     (repo / "link.yaml").symlink_to(outside / "values.yaml")
     (repo / "dir").symlink_to(outside, target_is_directory=True)
     report = audit(repo)
-    assert report.ok and report.skipped == [("link.yaml", "symbolic link, not followed")]
+    assert report.ok and report.skipped == [("dir", "symbolic link, not followed"), ("link.yaml", "symbolic link, not followed")]
 
 
 def test_fixture_is_valid_sops_yaml():
@@ -377,3 +378,34 @@ def test_very_long_lines_are_noted_not_scanned(tmp_path, capsys):
     code, out, err = run(capsys, str(tmp_path))
     assert code == 0
     assert "note: blob.json: 1 line(s) over 10000 characters not scanned for secrets, from line 1" in err
+
+
+@pytest.fixture
+def deep_checkout():
+    """(checkout, its deepest folder): folders nested deeper than the recursion limit. Made outside
+    pytest's temporary folders and removed bottom-up here: pytest clears those with shutil.rmtree,
+    which recurses on Python 3.11 and would fail on this tree, in this run or a later one."""
+    folders = [Path(tempfile.mkdtemp(prefix="audit-deep-"))]
+    try:
+        for _ in range(max(1100, sys.getrecursionlimit() + 100)):
+            folders.append(folders[-1] / "d")
+            folders[-1].mkdir()  # one by one: os.makedirs itself recurses
+        yield folders[0], folders[-1]
+    finally:
+        for folder in reversed(folders):
+            for child in folder.iterdir():
+                if not child.is_dir():
+                    child.unlink()
+            folder.rmdir()
+
+
+def test_folders_nested_deeper_than_the_recursion_limit_are_walked(deep_checkout, capsys):
+    checkout, deepest = deep_checkout
+    (deepest / ".sops.yaml").write_text("creation_rules:\n")  # the nearest .sops.yaml is looked for upwards, too
+    (deepest / "values.yaml").write_text(f"token: {github_token()}\n")
+    (deepest / "s.yaml").write_text(plain_secret("data", {"k": "YWJj"}))
+    code, out, err = run(capsys, str(checkout))
+    assert code == 1 and "Traceback" not in out + err
+    assert [line.rsplit("/", 1)[-1].split(": ")[:2] for line in out.splitlines()[:-1]] == [
+        ["s.yaml:1", "sops-config"], ["s.yaml:6", "plain-secret"], ["values.yaml:1", "secret-in-file"],
+    ]

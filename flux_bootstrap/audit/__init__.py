@@ -128,16 +128,30 @@ def _lines(text: str) -> list[str]:
 
 
 def _walk(folder: Path, root: Path, report: AuditReport) -> list[tuple[str, Path]]:
+    """Every regular file under `folder` (sorted, `.git` left out), without recursion: a checkout
+    can nest folders deeper than Python's recursion limit. Folders that cannot be listed are noted."""
     files = []
-    for current, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(os.path.join(current, d)))
-        for name in sorted(names):
-            full = Path(current, name)
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            report.skipped.append((current.relative_to(root).as_posix() or ".", "folder cannot be listed, not read"))
+            continue
+        folders = []
+        for entry in entries:
+            full = Path(current, entry.name)
             rel = full.relative_to(root).as_posix()
-            if full.is_symlink():
+            if entry.is_symlink():
                 report.skipped.append((rel, "symbolic link, not followed"))
-            elif full.is_file():
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name != ".git":
+                    folders.append(full)
+            elif entry.is_file(follow_symlinks=False):
                 files.append((rel, full))
+        pending.extend(reversed(folders))
     return files
 
 
@@ -150,19 +164,22 @@ class _SopsConfigs:
         self.cache: dict[Path, tuple[Path, S.SopsConfig] | None] = {}
 
     def find(self, folder: Path) -> tuple[Path, S.SopsConfig] | None:
-        if folder in self.cache:
-            return self.cache[folder]
-        candidate = folder / SOPS_CONFIG
-        if candidate.is_file() and not candidate.is_symlink():
-            text, _ = _read(candidate)
-            config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
-            # Without creation_rules SOPS treats the file as absent, and does not look further up.
-            found = (candidate, config) if config.rules is not None else None
-        elif folder == self.root:
-            found = None
-        else:
-            found = self.find(folder.parent)
-        self.cache[folder] = found
+        visited = []  # folders from `folder` up to the first one already known (no recursion)
+        while folder not in self.cache:
+            visited.append(folder)
+            candidate = folder / SOPS_CONFIG
+            if candidate.is_file() and not candidate.is_symlink():
+                text, _ = _read(candidate)
+                config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
+                # Without creation_rules SOPS treats the file as absent, and does not look further up.
+                self.cache[folder] = (candidate, config) if config.rules is not None else None
+            elif folder == self.root or folder.parent == folder:
+                self.cache[folder] = None
+            else:
+                folder = folder.parent
+        found = self.cache[folder]
+        for below in visited:
+            self.cache[below] = found
         return found
 
 
