@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flux_bootstrap.audit import AuditError, audit
 from flux_bootstrap.audit.sops import KeyGroups, parse_config
 from flux_bootstrap.cli import main
-from sops_fixtures import new_identity, random_text, sops_secret
+from sops_fixtures import LAST_MODIFIED, new_identity, random_text, sops_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 _, STACK = new_identity()
@@ -409,3 +411,53 @@ def test_folders_nested_deeper_than_the_recursion_limit_are_walked(deep_checkout
     assert [line.rsplit("/", 1)[-1].split(": ")[:2] for line in out.splitlines()[:-1]] == [
         ["s.yaml:1", "sops-config"], ["s.yaml:6", "plain-secret"], ["values.yaml:1", "secret-in-file"],
     ]
+
+
+def b64(size: int) -> str:
+    return base64.b64encode(os.urandom(size)).decode()
+
+
+def test_a_long_unclosed_enc_run_is_matched_in_linear_time(tmp_path):
+    # A backtracking regex took ~6 s for 10,000 repeats and grows with the square: ~10 min here.
+    secret = sops_secret([STACK], data={"a": "YWJj"})
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": "# " + "ENC[AES256_GCM,data:}" * 100_000 + "\n" + secret})
+    started = time.monotonic()
+    report = audit(tmp_path, recipients=[STACK])
+    assert time.monotonic() - started < 30
+    assert report.ok and report.skipped == [("s.yaml", "1 line(s) over 10000 characters not scanned for secrets, from line 1")]
+
+
+def test_a_look_alike_enc_value_is_plain_text(tmp_path):
+    token = github_token()
+    fakes = {
+        "token": f"ENC[AES256_GCM,data:{token},iv:{b64(32)},tag:{b64(16)},type:str]",  # not base64
+        "short": f"ENC[AES256_GCM,data:{b64(8)},iv:{b64(12)},tag:{b64(16)},type:str]",  # SOPS writes a 32-byte IV
+        "tail": f"ENC[AES256_GCM,data:{b64(8)},iv:{b64(32)},tag:{b64(16)},type:str]x",
+    }
+    real = sops_secret([STACK], data={"a": "YWJj"})
+    secret = real.replace("    a: ENC[", "".join(f"    {k}: {v}\n" for k, v in fakes.items()) + "    a: ENC[")
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "s.yaml": secret, "values.yaml": f"sops:\n  token: {fakes['token']}\n"})
+    report = audit(tmp_path, recipients=[STACK])
+    assert kinds(report) == [("s.yaml", 8, "plain-secret"), ("s.yaml", 9, "plain-secret"), ("s.yaml", 10, "plain-secret"),
+                             ("values.yaml", 2, "secret-in-file")]
+    assert token not in "\n".join(map(str, report.findings))
+
+
+def test_a_token_in_a_sops_block_is_scanned_and_the_rest_is_not_flagged(tmp_path):
+    token, password = github_token(), random_text(20)
+    real = sops_secret([STACK], data={"a": "YWJj"})
+    begin = "-----BEGIN AGE ENCRYPTED FILE-----\n"
+    indent = real.split(begin)[1][: len(real.split(begin)[1]) - len(real.split(begin)[1].lstrip())]
+    write(tmp_path, {
+        ".sops.yaml": SOPS_CONFIG,
+        "s.yaml": real.replace("    lastmodified:", f"    note: {token}\n    lastmodified:"),
+        "t.yaml": real.replace("    lastmodified:", f"    password: {password}\n    lastmodified:"),
+        "u.yaml": real.replace(begin, f"{begin}{indent}{token}\n"),  # no longer an age armor: scanned
+        "v.yaml": real,
+    })
+    report = audit(tmp_path, recipients=[STACK])
+    lastmodified = real.splitlines().index(f'    lastmodified: "{LAST_MODIFIED}"') + 1
+    armor = real.splitlines().index(f"{indent}{begin[:-1]}") + 2
+    assert kinds(report) == [("s.yaml", lastmodified, "secret-in-file"), ("t.yaml", lastmodified, "secret-in-file"),
+                             ("u.yaml", armor, "secret-in-file")]
+    assert token not in "\n".join(map(str, report.findings)) and password not in "\n".join(map(str, report.findings))

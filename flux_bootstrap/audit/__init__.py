@@ -4,7 +4,9 @@ Findings, each with file (relative to the checkout) and line, and never a secret
 - `plain-secret`: a value under a Kubernetes Secret's data/stringData that is not SOPS-encrypted
   (a Secret counts as encrypted only if every value there is `ENC[...]`);
 - `secret-in-file`: a private key, token or password found by detect-secrets in any text file
-  (SOPS ciphertext and metadata are left out: they are random by design);
+  (in SOPS files, well-formed ciphertext and encrypted data keys are left out: they are random by
+  design; anything else, look-alike `ENC[...]` values and the rest of a `sops:` block included,
+  is scanned);
 - `undecryptable`: a SOPS file none of whose age recipients is the stack's recipient;
 - `sops-config`: no `.sops.yaml` for a Secret, no creation rule for it, or a rule that does not
   encrypt for the stack's recipient;
@@ -217,16 +219,16 @@ def _shown_recipients(recipients: tuple[str, ...]) -> str:
     return ", ".join(parts) or "no age recipient"
 
 
-def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None]:
-    """Findings of one YAML/JSON file, masking its SOPS metadata and ciphertext in `lines`;
-    also the line of its first Secret (None if it has none)."""
+def _audit_yaml(rel: str, text: str, recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None, bool]:
+    """Findings of one YAML/JSON file, the line of its first Secret (None if it has none), and
+    whether it is a SOPS file."""
     findings: list[Finding] = []
     try:
         documents = Y.documents(text)
     except Y.YamlRefused as err:
         # A finding, not a note: a Secret in it would go unchecked, and Flux cannot apply it either.
         findings.append(Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked."))
-        return findings, None
+        return findings, None, False
     first_secret = None
     is_sops = False
     for document in documents:
@@ -236,8 +238,6 @@ def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], rep
         meta = S.metadata(document)
         if meta is not None:
             is_sops = True
-            for number in range(meta.line, min(meta.last_line, len(lines)) + 1):
-                lines[number - 1] = ""
             if recipients and not meta.key_groups.decryptable_by(recipients):
                 has = _shown_recipients(meta.key_groups.recipients)
                 findings.append(Finding(rel, meta.line, "undecryptable", f"SOPS-encrypted for {has}; none is the stack's recipient, "
@@ -262,10 +262,7 @@ def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], rep
                 findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
     if is_sops:
         report.sops_files += 1
-        for index, line in enumerate(lines):
-            if "ENC[" in line:
-                lines[index] = S.ENC_ANYWHERE.sub("", line)
-    return findings, first_secret
+    return findings, first_secret, is_sops
 
 
 def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None) -> AuditReport:
@@ -286,12 +283,14 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
         if text is None:
             report.skipped.append((rel, why or "not read"))
             continue
-        lines = _lines(text)
         if full.suffix.lower() in YAML_SUFFIXES:
-            found, first_secret = _audit_yaml(rel, text, lines, set(wanted), report)
+            found, first_secret, is_sops = _audit_yaml(rel, text, set(wanted), report)
             findings.extend(found)
             if first_secret is not None:
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
+            if is_sops:
+                text = S.mask_ciphertext(text)  # line breaks kept: same lines, same numbers
+        lines = _lines(S.unwrap_look_alikes(text))
         long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
         for number in long_lines:
             lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped

@@ -80,12 +80,6 @@ def line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def last_line(node: yaml.Node) -> int:
-    """1-based last line a node spans (a block ends where the next token starts)."""
-    end = node.end_mark
-    return end.line if end.column == 0 else end.line + 1
-
-
 def leaves(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
     """Every scalar value under a node (mapping keys excluded), each node once."""
     seen: set[int] = set()
