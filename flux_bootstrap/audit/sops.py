@@ -229,7 +229,7 @@ def parse_config(text: str) -> SopsConfig:
     try:
         docs = Y.documents(text)
     except Y.YamlRefused as err:
-        return SopsConfig(rules=(), problem=f"{err}; SOPS cannot use it")
+        return SopsConfig(rules=(), problem=f"{err}; SOPS cannot use it", problem_line=err.line)
     root = docs[0] if docs else None
     if root is not None and not isinstance(root, yaml.MappingNode):
         return SopsConfig(rules=(), problem="is not a YAML mapping; SOPS cannot use it")
