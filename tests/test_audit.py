@@ -488,3 +488,24 @@ def test_a_token_in_a_sops_block_is_scanned_and_the_rest_is_not_flagged(tmp_path
     assert kinds(report) == [("s.yaml", lastmodified, "secret-in-file"), ("t.yaml", lastmodified, "secret-in-file"),
                              ("u.yaml", armor, "secret-in-file")]
     assert token not in "\n".join(map(str, report.findings)) and password not in "\n".join(map(str, report.findings))
+
+
+def test_file_names_are_printed_escaped_even_on_a_strict_stdout(tmp_path):
+    token = github_token()
+    names = [b"\xff\xfe.yaml", b"fake\n\x1b[2Kok: 0 findings.yaml", "caf\u00e9\u202e.yaml".encode()]
+    for name in names:
+        (tmp_path / os.fsdecode(name)).write_text(f"token: {token}\n")
+    for encoding in ("utf-8", "ascii"):
+        env = {**os.environ, "PYTHONIOENCODING": f"{encoding}:strict"}
+        result = subprocess.run(
+            [sys.executable, "-m", "flux_bootstrap", "audit", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, timeout=120
+        )
+        assert result.returncode == 1 and b"Traceback" not in result.stderr
+        lines = result.stdout.decode(encoding).splitlines()
+        cafe = "caf\u00e9" if encoding == "utf-8" else "caf\\xe9"
+        assert lines == [
+            f"{cafe}\\u202e.yaml:1: secret-in-file: GitHub Token (value not shown): remove it and rotate it.",
+            "fake\\x0a\\x1b[2Kok: 0 findings.yaml:1: secret-in-file: GitHub Token (value not shown): remove it and rotate it.",
+            "\\xff\\xfe.yaml:1: secret-in-file: GitHub Token (value not shown): remove it and rotate it.",
+            "audit: 3 findings in 3 files; recipient check NOT RUN (no age recipient: pass --recipient age1...)",
+        ]

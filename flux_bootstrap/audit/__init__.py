@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -308,8 +309,40 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
     return report
 
 
+def shown(text: str) -> str:
+    r"""`text` safe to print on one line: backslashes, control and format characters (a file name
+    could move the cursor, or start a line that paints a fake `ok`) and undecodable bytes (a
+    non-UTF-8 name, read as surrogate escapes) as backslash escapes: \\, \x1b, \xff, \u202e."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of the byte code - 0xDC00
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def _printable(lines: list[str]) -> list[str]:
+    # Also what the output's encoding cannot show (an ASCII terminal): escaped, never an error.
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return [shown(line).encode(encoding, "backslashreplace").decode(encoding) for line in lines]
+
+
 def format_report(report: AuditReport) -> tuple[list[str], list[str]]:
-    """(stdout lines, stderr notes): the findings and a count, or the one-line summary."""
+    """(stdout lines, stderr notes): the findings and a count, or the one-line summary; file names
+    escaped (see `shown`)."""
+    out, notes = _format(report)
+    return _printable(out), _printable(notes)
+
+
+def _format(report: AuditReport) -> tuple[list[str], list[str]]:
     notes = [f"note: {file}: {why}" for file, why in report.skipped]
     if report.ok:
         return [report.summary()], notes
