@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flux_bootstrap.audit import AuditError, audit
 from flux_bootstrap.audit.sops import KeyGroups, parse_config
 from flux_bootstrap.cli import main
-from sops_fixtures import LAST_MODIFIED, new_identity, random_text, sops_secret
+from sops_fixtures import LAST_MODIFIED, armored_age, encrypt_value, new_identity, random_text, sops_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 _, STACK = new_identity()
@@ -509,3 +509,59 @@ def test_file_names_are_printed_escaped_even_on_a_strict_stdout(tmp_path):
             "\\xff\\xfe.yaml:1: secret-in-file: GitHub Token (value not shown): remove it and rotate it.",
             "audit: 3 findings in 3 files; recipient check NOT RUN (no age recipient: pass --recipient age1...)",
         ]
+
+
+def test_secrets_in_lists_are_checked(tmp_path):
+    secret = plain_secret("stringData", {"password": random_text()})
+    item = "".join(f"    {line}\n" if i else f"  - {line}\n" for i, line in enumerate(secret.splitlines()))
+    configmap = "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {k: v}}\n"
+    write(tmp_path, {
+        ".sops.yaml": SOPS_CONFIG,
+        "list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + configmap + item,
+        "nested.yaml": "apiVersion: v1\nkind: SecretList\nitems:\n  - apiVersion: v1\n    kind: List\n    items:\n" + item.replace("\n  ", "\n      ").replace("  - ", "      - ", 1),
+    })
+    report = audit(tmp_path, recipients=[STACK])
+    assert kinds(report) == [("list.yaml", 10, "plain-secret"), ("nested.yaml", 12, "plain-secret")]
+    assert report.secrets == 2
+
+
+def sops_env(values: dict[str, str]) -> str:
+    """A dotenv file as `sops --encrypt` writes it (values encrypted, metadata as sops_ entries)."""
+    key = os.urandom(32)
+    lines = [f"{k}={encrypt_value(key, v, [k])}" for k, v in values.items()]
+    armor = armored_age(key, STACK).replace("\n", "\\n")
+    lines += [f"sops_age__list_0__map_enc={armor}\\n", f"sops_age__list_0__map_recipient={STACK}",
+              f"sops_lastmodified={LAST_MODIFIED}", f"sops_mac={encrypt_value(key, 'MAC', [LAST_MODIFIED])}", "sops_version=3.9.4"]
+    return "\n".join(lines) + "\n"
+
+
+def test_secret_generator_sources_are_checked_as_secrets(tmp_path, capsys):
+    password, token = random_text(), github_token()
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n"
+        f"  - name: app\n    literals:\n      - user=admin\n      - password={password}\n      - empty=\n"
+        "    envs: [app.env, sealed.env, ../../shared.env, ../../../outside.env]\n    files: [tls.key=tls.key, creds.json]\n"
+    )
+    write(tmp_path, {
+        ".sops.yaml": SOPS_CONFIG,
+        "apps/web/kustomization.yaml": kustomization,
+        "apps/web/app.env": f"# database\n\nDB_USER=app\nDB_PASSWORD={password}\nEMPTY=\nFROM_ENVIRONMENT\n",
+        "apps/web/sealed.env": sops_env({"API_TOKEN": token}),
+        "apps/web/tls.key": pem_private_key(),
+        "apps/web/creds.json": json.dumps({k: v for k, v in yaml.safe_load(sops_secret([STACK], string_data={"token": token})).items()
+                                           if k in ("stringData", "sops")}),
+        "apps/other/Kustomization": "secretGenerator:\n  - name: x\n    literals: [key=value]\n",
+        "shared.env": f"TOKEN={token}\n",
+    })
+    code, out, err = run(capsys, str(tmp_path), "--recipient", STACK)
+    assert err == "note: apps/web/kustomization.yaml: line 9: secretGenerator source outside the checkout, not read\n"
+    assert code == 1 and password not in out + err and token not in out + err
+    assert [line.split(": ")[:2] for line in out.splitlines()[:-1]] == [
+        ["apps/other/Kustomization:3", "plain-secret"],
+        ["apps/web/app.env:3", "plain-secret"],
+        ["apps/web/app.env:4", "plain-secret"],
+        ["apps/web/kustomization.yaml:6", "plain-secret"],
+        ["apps/web/kustomization.yaml:7", "plain-secret"],
+        ["apps/web/tls.key:1", "plain-secret"],
+        ["shared.env:1", "plain-secret"],
+    ]

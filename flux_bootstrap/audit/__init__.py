@@ -22,6 +22,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 import yaml
 
@@ -220,16 +221,123 @@ def _shown_recipients(recipients: tuple[str, ...]) -> str:
     return ", ".join(parts) or "no age recipient"
 
 
-def _audit_yaml(rel: str, text: str, recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None, bool]:
+def _objects(document: yaml.MappingNode) -> Iterator[yaml.MappingNode]:
+    """The document and, if it is a list (`kind: List`, or any `...List`, with `items`), every
+    object in it, nested lists included; each node once (a list may alias its items)."""
+    seen: set[int] = set()
+    pending: list[yaml.Node] = [document]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not isinstance(node, yaml.MappingNode):
+            continue
+        seen.add(id(node))
+        yield node
+        if (Y.text(Y.value(node, "kind")) or "").endswith("List"):
+            pending.extend(reversed(Y.items(Y.value(node, "items"))))
+
+
+def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[Finding]:
+    findings = []
+    for key in ("data", "stringData"):
+        pair = Y.get(secret, key)
+        if pair is None:
+            continue
+        for leaf in Y.leaves(pair[1]):
+            if S.is_encrypted_value(leaf):
+                continue
+            if not sops_file:
+                message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
+            else:
+                message = (f"Secret {key} value in plain text although the file is SOPS-encrypted: its rules "
+                           "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
+            findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
+    return findings
+
+
+def _is_secret(node: yaml.MappingNode) -> bool:
+    return Y.text(Y.value(node, "kind")) == "Secret" and Y.text(Y.value(node, "apiVersion")) in ("v1", None)
+
+
+def _generated_secrets(rel: str, full: Path, root: Path, document: yaml.MappingNode, report: AuditReport) -> list[Finding]:
+    """Findings of a kustomization's `secretGenerator`: each generated Secret is checked as a plain
+    one. `literals` are values in this file; `envs` (KEY=value lines) and `files` (whole values)
+    are read, from the kustomization's folder, and must be SOPS-encrypted (Flux decrypts them
+    before building)."""
+    api = Y.text(Y.value(document, "apiVersion"))
+    if api is not None and not api.startswith("kustomize.config.k8s.io/"):
+        return []
+    findings = []
+    for generator in Y.items(Y.value(document, "secretGenerator")):
+        report.secrets += 1
+        for literal in Y.items(Y.value(generator, "literals")):
+            if isinstance(literal, yaml.ScalarNode) and literal.value.partition("=")[2].strip():
+                findings.append(Finding(rel, Y.line(literal), "plain-secret", "secretGenerator literal in plain text: move it to "
+                                                                               "a SOPS-encrypted env file (envs:)."))
+        for field in ("envs", "env", "files"):
+            for node in _scalars(Y.value(generator, field)):
+                source = node.value.rpartition("=")[2] if field == "files" else node.value
+                found = _generated_source(rel, Y.line(node), full.parent, root, source.strip(), field == "files", report)
+                findings.extend(found)
+    return findings
+
+
+def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    return [item for item in Y.items(node) if isinstance(item, yaml.ScalarNode)]
+
+
+def _generated_source(rel: str, line: int, folder: Path, root: Path, source: str, whole: bool, report: AuditReport) -> list[Finding]:
+    """Findings of one file a secretGenerator reads: an env file (each KEY=value) or, if `whole`,
+    a file that is one value."""
+    target = Path(os.path.normpath(folder / source)) if source else folder
+    if not source or os.path.isabs(source) or not target.is_relative_to(root):
+        report.skipped.append((rel, f"line {line}: secretGenerator source outside the checkout, not read"))
+        return []
+    target_rel = target.relative_to(root).as_posix()
+    if target.resolve() != target or not target.is_file():  # a link anywhere on the way could lead out
+        report.skipped.append((target_rel, "secretGenerator source is a symbolic link or missing, not read"))
+        return []
+    text, why = _read(target)
+    if text is None:
+        report.skipped.append((target_rel, f"secretGenerator source {why}"))
+        return []
+    if whole:
+        if not text.strip() or _sops_encrypted(text):
+            return []
+        return [Finding(target_rel, 1, "plain-secret", "secretGenerator file in plain text: encrypt it with sops "
+                                                        "(Flux decrypts it before building).")]
+    findings = []
+    for number, entry in enumerate(_lines(text), start=1):
+        key, equals, value = entry.strip().partition("=")
+        if not equals or key.startswith(("#", "sops_")) or not value.strip() or S.well_formed_value(value.strip()):
+            continue
+        findings.append(Finding(target_rel, number, "plain-secret", "secretGenerator env value in plain text: encrypt the "
+                                                                     "file with sops (Flux decrypts it before building)."))
+    return findings
+
+
+def _sops_encrypted(text: str) -> bool:
+    """Whether a file a secretGenerator reads is SOPS-encrypted: YAML/JSON (binary files are kept
+    as JSON) with SOPS metadata, or dotenv / INI with SOPS's `mac` entry."""
+    if re.search(r"^(sops_mac=|mac = )ENC\[", text, re.MULTILINE):
+        return True
+    try:
+        documents = Y.documents(text)
+    except Y.YamlRefused:
+        return False
+    return any(isinstance(d, yaml.MappingNode) and S.metadata(d) is not None for d in documents)
+
+
+def _audit_yaml(rel: str, full: Path, root: Path, text: str, recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None, bool]:
     """Findings of one YAML/JSON file, the line of its first Secret (None if it has none), and
     whether it is a SOPS file."""
-    findings: list[Finding] = []
     try:
         documents = Y.documents(text)
     except Y.YamlRefused as err:
         # A finding, not a note: a Secret in it would go unchecked, and Flux cannot apply it either.
-        findings.append(Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked."))
-        return findings, None, False
+        return [Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked.")], None, False
+    findings: list[Finding] = []
     first_secret = None
     is_sops = False
     for document in documents:
@@ -243,24 +351,12 @@ def _audit_yaml(rel: str, text: str, recipients: set[str], report: AuditReport) 
                 has = _shown_recipients(meta.key_groups.recipients)
                 findings.append(Finding(rel, meta.line, "undecryptable", f"SOPS-encrypted for {has}; none is the stack's recipient, "
                                                                           "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
-        if Y.text(Y.value(document, "kind")) != "Secret" or Y.text(Y.value(document, "apiVersion")) not in ("v1", None):
-            continue
-        report.secrets += 1
-        if first_secret is None:
-            first_secret = Y.line(document)
-        for key in ("data", "stringData"):
-            pair = Y.get(document, key)
-            if pair is None:
-                continue
-            for leaf in Y.leaves(pair[1]):
-                if S.is_encrypted_value(leaf):
-                    continue
-                if meta is None:
-                    message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
-                else:
-                    message = (f"Secret {key} value in plain text although the file is SOPS-encrypted: its rules "
-                               "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
-                findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
+        for secret in filter(_is_secret, _objects(document)):
+            report.secrets += 1
+            first_secret = first_secret or Y.line(secret)
+            findings.extend(_plain_values(rel, secret, meta is not None))
+        if Y.value(document, "secretGenerator") is not None:
+            findings.extend(_generated_secrets(rel, full, root, document, report))
     if is_sops:
         report.sops_files += 1
     return findings, first_secret, is_sops
@@ -284,8 +380,8 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
         if text is None:
             report.skipped.append((rel, why or "not read"))
             continue
-        if full.suffix.lower() in YAML_SUFFIXES:
-            found, first_secret, is_sops = _audit_yaml(rel, text, set(wanted), report)
+        if full.suffix.lower() in YAML_SUFFIXES or full.name == "Kustomization":
+            found, first_secret, is_sops = _audit_yaml(rel, full, root, text, set(wanted), report)
             findings.extend(found)
             if first_secret is not None:
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
