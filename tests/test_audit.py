@@ -565,3 +565,28 @@ def test_secret_generator_sources_are_checked_as_secrets(tmp_path, capsys):
         ["apps/web/tls.key:1", "plain-secret"],
         ["shared.env:1", "plain-secret"],
     ]
+
+
+def test_skipped_content_is_in_the_summary_and_fails_with_strict(tmp_path, capsys):
+    write(tmp_path, {"ok.yaml": DEPLOYMENT, "blob.json": "[" + '"v", ' * 3000 + '"v"]\n'})
+    (tmp_path / "huge.yaml").write_bytes(b"a: b\n" * (1024 * 1024))
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 0 and out.startswith("ok: 2 files under the checkout,")
+    assert out.rstrip("\n").endswith("; NOT CHECKED: 2 skipped items (files not read, long lines not scanned: "
+                                      "see the notes; --strict makes them fail)")
+    assert err.splitlines() == ["note: blob.json: 1 line(s) over 10000 characters not scanned for secrets, from line 1",
+                                "note: huge.yaml: larger than 4 MiB, not read"]
+    code, out, err = run(capsys, str(tmp_path), "--strict")
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        "blob.json:1: skipped: 1 line(s) over 10000 characters not scanned for secrets, from line 1: not checked, a failure with --strict.",
+        "huge.yaml:1: skipped: larger than 4 MiB, not read: not checked, a failure with --strict.",
+        "audit: 2 findings in 2 files; recipient check NOT RUN (no age recipient: pass --recipient age1...)",
+    ]
+    write(tmp_path, {"values.yaml": f"token: {github_token()}\n"})
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1 and out.splitlines()[-1].endswith("(no age recipient: pass --recipient age1...); NOT CHECKED: 2 skipped items "
+                                                       "(files not read, long lines not scanned: see the notes; --strict makes them fail)")
+    for name in ("blob.json", "huge.yaml", "values.yaml"):
+        (tmp_path / name).unlink()
+    assert run(capsys, str(tmp_path), "--strict") == (0, run(capsys, str(tmp_path))[1], "")  # nothing skipped: ok

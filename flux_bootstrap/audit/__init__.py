@@ -12,7 +12,10 @@ Findings, each with file (relative to the checkout) and line, and never a secret
   encrypt for the stack's recipient;
 - `invalid-yaml`: a YAML/JSON file that cannot be parsed (or nests absurdly deep), so its Secrets
   could not be checked.
-Files not read at all (binary, over 4 MiB, symbolic links) are listed as notes.
+- `skipped` (with `strict` only): content that was not checked (see below).
+Files not read at all (binary, not UTF-8, over 4 MiB, symbolic links) and lines over 10,000
+characters are listed as notes and counted in the last line as NOT CHECKED; with `strict`, each
+is a `skipped` finding instead, so a hostile checkout cannot pass by being unreadable.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class AuditReport:
     secrets: int = 0  # Kubernetes Secret documents
     sops_files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not audited)
+    strict: bool = False  # skipped content is a finding (kind `skipped`), not a note
 
     @property
     def ok(self) -> bool:
@@ -80,8 +84,15 @@ class AuditReport:
             check = f"SOPS files and .sops.yaml rules checked for {recipient}"
         else:
             check = "recipient check NOT RUN (no age recipient: pass --recipient age1...)"
-        skipped = f"; {len(self.skipped)} files not read (see notes)" if self.skipped else ""
-        return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{skipped}"
+        return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{self.not_checked()}"
+
+    def not_checked(self) -> str:
+        """What was skipped, for the last line: content that was NOT checked at all."""
+        if not self.skipped:
+            return ""
+        count = len(self.skipped)
+        return (f"; NOT CHECKED: {count} skipped item{'s' if count != 1 else ''} (files not read, long lines not scanned: "
+                "see the notes; --strict makes them fail)")
 
 
 def _scope(root: Path, path: str | None) -> tuple[str, Path]:
@@ -362,16 +373,29 @@ def _audit_yaml(rel: str, full: Path, root: Path, text: str, recipients: set[str
     return findings, first_secret, is_sops
 
 
-def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None) -> AuditReport:
+def _scanned_lines(rel: str, text: str, report: AuditReport) -> list[str]:
+    """The lines handed to the secret scanner, those over MAX_SCANNED_LINE blanked and noted."""
+    lines = _lines(S.unwrap_look_alikes(text))
+    long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
+    for number in long_lines:
+        lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped
+    if long_lines:
+        report.skipped.append((rel, f"{len(long_lines)} line(s) over {MAX_SCANNED_LINE} characters not scanned for "
+                                    f"secrets, from line {long_lines[0]}"))
+    return lines
+
+
+def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None, strict: bool = False) -> AuditReport:
     """Audit the checkout at `root`, limited to the folder `path` (relative) if given.
 
     `recipients`: the stack's age recipients (`age1...`); without any, the recipient checks are
-    not run and the report says so. Raises AuditError for a bad checkout, path or recipient.
+    not run and the report says so. `strict`: anything skipped (a file not read, a line not
+    scanned) is a finding. Raises AuditError for a bad checkout, path or recipient.
     """
     root = Path(root).resolve()
     scope, folder = _scope(root, path)
     wanted = _recipients(recipients)
-    report = AuditReport(scope=scope, recipients=wanted)
+    report = AuditReport(scope=scope, recipients=wanted, strict=strict)
     configs = _SopsConfigs(root)
     texts: dict[str, list[str]] = {}
     findings: list[Finding] = []
@@ -387,20 +411,15 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
             if is_sops:
                 text = S.mask_ciphertext(text)  # line breaks kept: same lines, same numbers
-        lines = _lines(S.unwrap_look_alikes(text))
-        long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
-        for number in long_lines:
-            lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped
-        if long_lines:
-            report.skipped.append((rel, f"{len(long_lines)} line(s) over {MAX_SCANNED_LINE} characters not scanned for "
-                                        f"secrets, from line {long_lines[0]}"))
-        texts[rel] = lines
+        texts[rel] = _scanned_lines(rel, text, report)
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
     for rel, hits in scan_texts(texts).items():
         for hit in hits:
             if (rel, hit.line) not in reported:
                 findings.append(Finding(rel, hit.line, "secret-in-file", f"{hit.type} (value not shown): remove it and rotate it."))
+    if strict:
+        findings.extend(Finding(file, 1, "skipped", f"{why}: not checked, a failure with --strict.") for file, why in report.skipped)
     report.findings = sorted(set(findings))
     return report
 
@@ -439,12 +458,13 @@ def format_report(report: AuditReport) -> tuple[list[str], list[str]]:
 
 
 def _format(report: AuditReport) -> tuple[list[str], list[str]]:
-    notes = [f"note: {file}: {why}" for file, why in report.skipped]
+    notes = [] if report.strict else [f"note: {file}: {why}" for file, why in report.skipped]  # strict: findings
     if report.ok:
         return [report.summary()], notes
     out = [str(finding) for finding in report.findings]
     files = len({f.file for f in report.findings})
     count = len(report.findings)
     tail = "" if report.recipients else "; recipient check NOT RUN (no age recipient: pass --recipient age1...)"
+    tail += "" if report.strict else report.not_checked()
     out.append(f"audit: {count} finding{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}{tail}")
     return out, notes
