@@ -18,7 +18,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from flux_bootstrap.audit import AuditError, audit
+from flux_bootstrap.audit import AuditError, audit, scanner
 from flux_bootstrap.audit.sops import KeyGroups, parse_config
 from flux_bootstrap.cli import main
 from sops_fixtures import LAST_MODIFIED, armored_age, encrypt_value, new_identity, random_text, sops_secret
@@ -590,3 +590,20 @@ def test_skipped_content_is_in_the_summary_and_fails_with_strict(tmp_path, capsy
     for name in ("blob.json", "huge.yaml", "values.yaml"):
         (tmp_path / name).unlink()
     assert run(capsys, str(tmp_path), "--strict") == (0, run(capsys, str(tmp_path))[1], "")  # nothing skipped: ok
+
+
+def test_scanning_a_file_stops_at_its_time_limit_and_says_so(tmp_path, capsys, monkeypatch):
+    tokens = [github_token() for _ in range(3)]
+    lines = [f"a: {tokens[0]}", "b: 1", f"c: {tokens[1]}", f"d: {tokens[2]}"]
+    clock = iter(range(1_000))  # each reading of the clock: one more second
+    monkeypatch.setattr(scanner.time, "monotonic", lambda: next(clock))
+    result = scanner.scan_texts({"v.yaml": lines}, seconds_per_file=3.5)  # deadline 0 + 3.5: lines 1-3, then stop
+    assert result.unscanned == {"v.yaml": 4}
+    assert [(hit.line, hit.type) for hit in result.hits["v.yaml"]] == [(1, "GitHub Token"), (3, "GitHub Token")]
+    monkeypatch.undo()
+    monkeypatch.setattr(scanner, "SCAN_SECONDS_PER_FILE", 0.0)
+    write(tmp_path, {"v.yaml": "\n".join(lines) + "\n"})
+    code, out, err = run(capsys, str(tmp_path))
+    assert (code, err) == (0, "note: v.yaml: not scanned for secrets from line 1 on: scanning it took over 0 s\n")
+    assert "NOT CHECKED: 1 skipped item" in out
+    assert run(capsys, str(tmp_path), "--strict")[1].startswith("v.yaml:1: skipped: not scanned for secrets from line 1 on")

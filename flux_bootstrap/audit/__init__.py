@@ -31,7 +31,7 @@ import yaml
 
 from . import sops as S
 from . import yaml_nodes as Y
-from .scanner import scan_texts
+from . import scanner
 
 MAX_SCANNED_LINE = 10_000  # longer lines (minified blobs) are noted instead of scanned
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a generated CRD bundle fits; a hostile blob is refused unread
@@ -66,6 +66,7 @@ class AuditReport:
     sops_files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not audited)
     strict: bool = False  # skipped content is a finding (kind `skipped`), not a note
+    sources: set = field(default_factory=set, repr=False)  # secretGenerator sources read, each once
 
     @property
     def ok(self) -> bool:
@@ -301,10 +302,16 @@ def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
 def _generated_source(rel: str, line: int, folder: Path, root: Path, source: str, whole: bool, report: AuditReport) -> list[Finding]:
     """Findings of one file a secretGenerator reads: an env file (each KEY=value) or, if `whole`,
     a file that is one value."""
+    if (folder, source) in report.sources:  # a source listed again (or thousands of times) is read once
+        return []
+    report.sources.add((folder, source))
     target = Path(os.path.normpath(folder / source)) if source else folder
     if not source or os.path.isabs(source) or not target.is_relative_to(root):
         report.skipped.append((rel, f"line {line}: secretGenerator source outside the checkout, not read"))
         return []
+    if target in report.sources:  # the same file by another way of writing it
+        return []
+    report.sources.add(target)
     target_rel = target.relative_to(root).as_posix()
     if target.resolve() != target or not target.is_file():  # a link anywhere on the way could lead out
         report.skipped.append((target_rel, "secretGenerator source is a symbolic link or missing, not read"))
@@ -414,7 +421,11 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
         texts[rel] = _scanned_lines(rel, text, report)
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
-    for rel, hits in scan_texts(texts).items():
+    seconds = scanner.SCAN_SECONDS_PER_FILE
+    scanned = scanner.scan_texts(texts, seconds)
+    for rel, line in scanned.unscanned.items():
+        report.skipped.append((rel, f"not scanned for secrets from line {line} on: scanning it took over {seconds:g} s"))
+    for rel, hits in scanned.hits.items():
         for hit in hits:
             if (rel, hit.line) not in reported:
                 findings.append(Finding(rel, hit.line, "secret-in-file", f"{hit.type} (value not shown): remove it and rotate it."))
