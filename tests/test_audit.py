@@ -7,6 +7,8 @@ import base64
 import json
 import os
 import resource
+import secrets
+import string
 import subprocess
 import sys
 import tempfile
@@ -607,3 +609,16 @@ def test_scanning_a_file_stops_at_its_time_limit_and_says_so(tmp_path, capsys, m
     assert (code, err) == (0, "note: v.yaml: not scanned for secrets from line 1 on: scanning it took over 0 s\n")
     assert "NOT CHECKED: 1 skipped item" in out
     assert run(capsys, str(tmp_path), "--strict")[1].startswith("v.yaml:1: skipped: not scanned for secrets from line 1 on")
+
+
+def test_kms_data_keys_are_left_out_but_a_short_enc_value_is_scanned(tmp_path):
+    key_id = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    document = yaml.safe_load(sops_secret([STACK], data={"a": "YWJj"}))
+    document["sops"]["kms"] = [{"arn": "arn:aws:kms:eu-west-1:111122223333:key/x", "enc": b64(150)}]
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG.replace(r".*\.yaml$", r".*\.json$"), "s.json": json.dumps(document, indent=1)})
+    assert audit(tmp_path, recipients=[STACK]).ok
+    document["sops"]["kms"][0]["enc"] = key_id  # base64-shaped, but too short to be a wrapped data key
+    write(tmp_path, {"s.json": json.dumps(document, indent=1)})
+    assert [(f.kind, f.message) for f in audit(tmp_path, recipients=[STACK]).findings] == [
+        ("secret-in-file", "AWS Access Key (value not shown): remove it and rotate it.")
+    ]

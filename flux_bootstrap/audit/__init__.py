@@ -138,6 +138,13 @@ def _read(path: Path) -> tuple[str | None, str | None]:
         return None, "not UTF-8 text, not scanned"
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the system (a deep hostile tree): pathlib raises
+        return False
+
+
 def _lines(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return lines[:-1] if lines and lines[-1] == "" else lines
@@ -184,7 +191,7 @@ class _SopsConfigs:
         while folder not in self.cache:
             visited.append(folder)
             candidate = folder / SOPS_CONFIG
-            if candidate.is_file() and not candidate.is_symlink():
+            if _is_file(candidate) and not candidate.is_symlink():
                 text, _ = _read(candidate)
                 config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
                 # Without creation_rules SOPS treats the file as absent, and does not look further up.
@@ -203,7 +210,7 @@ def _check_rules(rel: str, line: int, full: Path, root: Path, configs: _SopsConf
     found = configs.find(full.parent)
     if found is None:
         folders = [p for p in [full.parent, *full.parent.parents] if p.is_relative_to(root)]
-        hint = " (SOPS ignores .sops.yml: rename it)" if any((p / ".sops.yml").exists() for p in folders) else ""
+        hint = " (SOPS ignores .sops.yml: rename it)" if any(_is_file(p / ".sops.yml") for p in folders) else ""
         return [Finding(rel, line, "sops-config", f"no .sops.yaml with creation_rules in this folder or above it{hint}: "
                                                   "`sops --encrypt` has no rule for this Secret; add one for the stack's age recipient.")]
     config_path, config = found
@@ -313,7 +320,7 @@ def _generated_source(rel: str, line: int, folder: Path, root: Path, source: str
         return []
     report.sources.add(target)
     target_rel = target.relative_to(root).as_posix()
-    if target.resolve() != target or not target.is_file():  # a link anywhere on the way could lead out
+    if target.resolve() != target or not _is_file(target):  # a link anywhere on the way could lead out
         report.skipped.append((target_rel, "secretGenerator source is a symbolic link or missing, not read"))
         return []
     text, why = _read(target)

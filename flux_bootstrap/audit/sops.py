@@ -35,7 +35,8 @@ _ARMOR = re2.compile(
     r"(AGE ENCRYPTED FILE|PGP MESSAGE)-----"
 )
 # A KMS / GCP KMS / Azure Key Vault / Vault-wrapped data key: `enc: <base64>` (or JSON `"enc": "..."`).
-_KEY_ENC = re2.compile(r"(?m)\benc\"?[ \t]*:[ \t]*\"?((?:vault:v[0-9]+:)?([A-Za-z0-9+/]{16,}={0,2}))(?:\"|[ \t\r]*$|[ \t]*[,}])")
+# At least 48 bytes (a wrapped 32-byte data key): an access key id or a password under `enc` is scanned.
+_KEY_ENC = re2.compile(r"(?m)\benc\"?[ \t]*:[ \t]*\"?((?:vault:v[0-9]+:)?([A-Za-z0-9+/]{64,}={0,2}))(?:\"|[ \t\r]*$|[ \t]*[,}])")
 _BREAKS = re2.compile(r"\s|\\[rn]")
 _AGE_PUBLIC_KEY = re2.compile(r"\bage1[02-9ac-hj-np-z]{58}\b")
 _OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
