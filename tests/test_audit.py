@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import os
 import resource
@@ -622,3 +623,14 @@ def test_kms_data_keys_are_left_out_but_a_short_enc_value_is_scanned(tmp_path):
     assert [(f.kind, f.message) for f in audit(tmp_path, recipients=[STACK]).findings] == [
         ("secret-in-file", "AWS Access Key (value not shown): remove it and rotate it.")
     ]
+
+
+def test_the_second_scan_keeps_the_context_detect_secrets_filters_use():
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    context = inspect.signature(get_code_snippet).parameters["lines_of_context"].default
+    assert scanner._CONTEXT >= context, "detect-secrets now reads more context lines: widen scanner._CONTEXT"
+    token = github_token()
+    lines = ["a: 1"] * 20 + ["# pragma: allowlist nextline secret", f"b: {token}"] + ["c: 1"] * 20 + [f"d: {token}"]
+    result = scanner.scan_texts({"v.yaml": lines})
+    assert [hit.line for hit in result.hits["v.yaml"]] == [43] and result.unscanned == {}
