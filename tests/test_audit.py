@@ -320,6 +320,7 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
         "aliased.yaml": "v: &v c2VjcmV0\nkind: Secret\napiVersion: v1\ndata: {k: *v}\n",  # aliases within bounds are read
         "bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n", "deep.yaml": deep_flow, "deep2.yaml": deep_block,
         "kg.yaml": key_groups, "self.yaml": "a: &a [*a]\n",
+        "many.yaml": "- 0\n" * 450_000,  # composed, 1.3 million nodes took 430 MB
         "rules/.sops.yaml": "creation_rules:\n  - " + aliased_key_groups(6600, 6600).replace("\n", "\n    "),
         "rules/s.yaml": sops_secret([STACK], data={"a": "YWJj"}),
     })
@@ -343,6 +344,7 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
         "deep.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed" + refused,
         "deep2.yaml:1: invalid-yaml: nested more than 1000 levels deep, not parsed" + refused,
         "kg.yaml:2: invalid-yaml: YAML aliases expand to more than 100000 nodes, not parsed" + refused,
+        "many.yaml:400000: invalid-yaml: more than 400000 YAML nodes, not parsed" + refused,
         "rules/.sops.yaml:3: invalid-yaml: YAML aliases expand to more than 100000 nodes, not parsed" + refused,
         "rules/.sops.yaml:3: sops-config: YAML aliases expand to more than 100000 nodes, not parsed; SOPS cannot use it.",
         "self.yaml:1: invalid-yaml: an alias refers to its own anchor or to none, not parsed" + refused,

@@ -6,6 +6,7 @@ file size; only walking references again and again expands an alias bomb (the SO
 events before composing: a document whose aliases would add more than MAX_ALIAS_NODES nodes, or
 an alias inside its own anchor, is refused (go-yaml, which Flux and kustomize use, refuses
 "excessive aliasing" too). Every walk then handles at most the file's nodes plus that budget.
+A large file is counted the same way first, and refused over MAX_NODES: composed nodes are big.
 The file size is bounded before parsing. Nesting is bounded before parsing too:
 libyaml's composer recurses in C (deep nesting crashes the interpreter) and slows down
 quadratically with depth.
@@ -21,6 +22,10 @@ import yaml
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 1000  # a CRD's schema nests a few dozen levels
 MAX_ALIAS_NODES = 100_000  # nodes aliases may add to a file; a few shared blocks add hundreds
+# Composed nodes cost ~400 bytes each: a 4 MiB flow list of 1.3 million `0`s took 430 MB. A 4 MiB
+# CRD bundle has about 150,000. Files over SCREENED_SIZE are counted before composing.
+MAX_NODES = 400_000
+SCREENED_SIZE = 1024 * 1024
 # Each block level takes at least one character of indentation or of a "- " / "? " indicator.
 _DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % MAX_DEPTH, re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -50,16 +55,21 @@ class YamlRefused(Exception):
         self.line = line
 
 
-def _screen_aliases(text: str) -> None:
-    """Raises YamlRefused if the aliases of `text` expand too much. Linear: each anchor's expanded
-    size is counted once, when its node ends, and an alias adds that size to its parents."""
-    if "&" not in text or "*" not in text:
-        return  # no anchor, or no alias
+def _screen(text: str) -> None:
+    """Raises YamlRefused if `text` holds more than MAX_NODES nodes or its aliases expand too much.
+    Linear: each anchor's expanded size is counted once, when its node ends, and an alias adds
+    that size to its parents."""
+    if ("&" not in text or "*" not in text) and len(text) <= SCREENED_SIZE:
+        return  # no alias to expand, and too small to hold too many nodes
     anchors: dict[str, int] = {}
+    nodes = 0
     open_nodes: list[tuple[str | None, list[int]]] = []  # (anchor, [expanded size]) of each collection being parsed
     added = 0
     for event in yaml.parse(text, Loader=_LOADER):
         anchor = None
+        nodes += isinstance(event, yaml.NodeEvent)
+        if nodes > MAX_NODES:
+            raise YamlRefused(f"more than {MAX_NODES} YAML nodes, not parsed", event.start_mark.line + 1)
         if isinstance(event, yaml.AliasEvent):
             size = anchors.get(event.anchor)
             if size is None:  # undefined, or its anchor's node is not finished: it contains itself
@@ -86,7 +96,7 @@ def documents(text: str) -> list[yaml.Node]:
     if _too_deep(text):
         raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep, not parsed")
     try:
-        _screen_aliases(text)
+        _screen(text)
         return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
