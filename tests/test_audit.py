@@ -636,3 +636,10 @@ def test_the_second_scan_keeps_the_context_detect_secrets_filters_use():
     lines = ["a: 1"] * 20 + ["# pragma: allowlist nextline secret", f"b: {token}"] + ["c: 1"] * 20 + [f"d: {token}"]
     result = scanner.scan_texts({"v.yaml": lines})
     assert [hit.line for hit in result.hits["v.yaml"]] == [43] and result.unscanned == {}
+
+
+def test_a_sops_config_with_too_many_rules_is_a_problem_not_a_stall():
+    assert len(parse_config("creation_rules:\n" + "  - path_regex: ^x\n" * 1000).rules) == 1000
+    config = parse_config("creation_rules:\n" + "  - path_regex: ^x\n" * 1001)  # each rule is compiled, tried per Secret
+    assert config.rules == () and (config.problem, config.problem_line) == (
+        "more than 1000 creation rules: not read, so its rules could not be checked", 2)

@@ -39,6 +39,8 @@ _ARMOR = re2.compile(
 _KEY_ENC = re2.compile(r"(?m)\benc\"?[ \t]*:[ \t]*\"?((?:vault:v[0-9]+:)?([A-Za-z0-9+/]{64,}={0,2}))(?:\"|[ \t\r]*$|[ \t]*[,}])")
 _BREAKS = re2.compile(r"\s|\\[rn]")
 _AGE_PUBLIC_KEY = re2.compile(r"\bage1[02-9ac-hj-np-z]{58}\b")
+# A .sops.yaml has a handful of rules; each is compiled, and tried against every Secret's path.
+MAX_RULES = 1000
 _OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
 
 
@@ -239,6 +241,9 @@ def parse_config(text: str) -> SopsConfig:
         return SopsConfig(rules=None)
     if not isinstance(rules_node, yaml.SequenceNode):
         return SopsConfig(rules=(), problem="creation_rules is not a list; SOPS cannot use it", problem_line=Y.line(rules_node))
+    if len(rules_node.value) > MAX_RULES:
+        return SopsConfig(rules=(), problem=f"more than {MAX_RULES} creation rules: not read, so its rules could not be checked",
+                          problem_line=Y.line(rules_node))
     rules = []
     for index, node in enumerate(rules_node.value, start=1):
         path_regex = Y.text(Y.value(node, "path_regex")) or ""
