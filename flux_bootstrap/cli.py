@@ -299,12 +299,12 @@ def _stack_recipients(settings: Settings) -> list[str]:
     return []
 
 
-def audit_command(checkout: Path, path: str | None, recipients: list[str]) -> int:
+def audit_command(checkout: Path, path: str | None, recipients: list[str], strict: bool = False) -> int:
     """`audit`: exit 1 on any finding, 2 if it cannot run, 0 with a one-line summary."""
     from .audit import AuditError, audit, format_report  # detect-secrets only loads for this command
 
     try:
-        report = audit(checkout, path=path, recipients=recipients)
+        report = audit(checkout, path=path, recipients=recipients, strict=strict)
     except AuditError as err:
         print(f"audit: {err}", file=sys.stderr)
         return 2
@@ -345,13 +345,14 @@ def main(argv: list[str] | None = None) -> int:
     audit_parser.add_argument(
         "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
     )
+    audit_parser.add_argument("--strict", action="store_true", help="fail (exit 1) on anything not checked: files not read, long lines")
     args = parser.parse_args(argv)
     project_dir = _given_project_dir(parser, args.project_dir) if args.project_dir else find_project_dir(Path.cwd())
     if project_dir is None and (args.command != "audit" or args.stack is not None):
         parser.error("no Pulumi.yaml in this folder or above it: run in the flux-bootstrap project, or pass --project-dir")
     if args.command == "audit":
         if args.stack is None:
-            return audit_command(args.checkout, args.path, args.recipient)
+            return audit_command(args.checkout, args.path, args.recipient, args.strict)
         try:
             settings, _ = load(project_dir, args.stack, require_token=False)
         except ConfigError as err:
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         # The stack's own folder and, when it can be known offline, its SOPS recipient.
         return audit_command(
-            args.checkout, args.path or settings.path or None, args.recipient or _stack_recipients(settings)
+            args.checkout, args.path or settings.path or None, args.recipient or _stack_recipients(settings), args.strict
         )
     if args.command == "check":
         return check(project_dir, args.stack, require_token=not args.no_token)

@@ -4,27 +4,34 @@ Findings, each with file (relative to the checkout) and line, and never a secret
 - `plain-secret`: a value under a Kubernetes Secret's data/stringData that is not SOPS-encrypted
   (a Secret counts as encrypted only if every value there is `ENC[...]`);
 - `secret-in-file`: a private key, token or password found by detect-secrets in any text file
-  (SOPS ciphertext and metadata are left out: they are random by design);
+  (in SOPS files, well-formed ciphertext and encrypted data keys are left out: they are random by
+  design; anything else, look-alike `ENC[...]` values and the rest of a `sops:` block included,
+  is scanned);
 - `undecryptable`: a SOPS file none of whose age recipients is the stack's recipient;
 - `sops-config`: no `.sops.yaml` for a Secret, no creation rule for it, or a rule that does not
   encrypt for the stack's recipient;
 - `invalid-yaml`: a YAML/JSON file that cannot be parsed (or nests absurdly deep), so its Secrets
   could not be checked.
-Files not read at all (binary, over 4 MiB, symbolic links) are listed as notes.
+- `skipped` (with `strict` only): content that was not checked (see below).
+Files not read at all (binary, not UTF-8, over 4 MiB, symbolic links) and lines over 10,000
+characters are listed as notes and counted in the last line as NOT CHECKED; with `strict`, each
+is a `skipped` finding instead, so a hostile checkout cannot pass by being unreadable.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 import yaml
 
 from . import sops as S
 from . import yaml_nodes as Y
-from .scanner import scan_texts
+from . import scanner
 
 MAX_SCANNED_LINE = 10_000  # longer lines (minified blobs) are noted instead of scanned
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a generated CRD bundle fits; a hostile blob is refused unread
@@ -58,6 +65,8 @@ class AuditReport:
     secrets: int = 0  # Kubernetes Secret documents
     sops_files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not audited)
+    strict: bool = False  # skipped content is a finding (kind `skipped`), not a note
+    sources: set = field(default_factory=set, repr=False)  # secretGenerator sources read, each once
 
     @property
     def ok(self) -> bool:
@@ -76,8 +85,15 @@ class AuditReport:
             check = f"SOPS files and .sops.yaml rules checked for {recipient}"
         else:
             check = "recipient check NOT RUN (no age recipient: pass --recipient age1...)"
-        skipped = f"; {len(self.skipped)} files not read (see notes)" if self.skipped else ""
-        return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{skipped}"
+        return f"ok: {', '.join(parts)}; no secret found by detect-secrets; {check}{self.not_checked()}"
+
+    def not_checked(self) -> str:
+        """What was skipped, for the last line: content that was NOT checked at all."""
+        if not self.skipped:
+            return ""
+        count = len(self.skipped)
+        return (f"; NOT CHECKED: {count} skipped item{'s' if count != 1 else ''} (files not read, long lines not scanned: "
+                "see the notes; --strict makes them fail)")
 
 
 def _scope(root: Path, path: str | None) -> tuple[str, Path]:
@@ -122,22 +138,43 @@ def _read(path: Path) -> tuple[str | None, str | None]:
         return None, "not UTF-8 text, not scanned"
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the system (a deep hostile tree): pathlib raises
+        return False
+
+
 def _lines(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _walk(folder: Path, root: Path, report: AuditReport) -> list[tuple[str, Path]]:
+    """Every regular file under `folder` (sorted, `.git` left out), without recursion: a checkout
+    can nest folders deeper than Python's recursion limit. Folders that cannot be listed are noted."""
     files = []
-    for current, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d != ".git" and not os.path.islink(os.path.join(current, d)))
-        for name in sorted(names):
-            full = Path(current, name)
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            report.skipped.append((current.relative_to(root).as_posix() or ".", "folder cannot be listed, not read"))
+            continue
+        folders = []
+        for entry in entries:
+            full = Path(current, entry.name)
             rel = full.relative_to(root).as_posix()
-            if full.is_symlink():
+            if entry.is_symlink():
                 report.skipped.append((rel, "symbolic link, not followed"))
-            elif full.is_file():
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name != ".git":
+                    folders.append(full)
+            elif entry.is_file(follow_symlinks=False):
                 files.append((rel, full))
+        pending.extend(reversed(folders))
     return files
 
 
@@ -150,19 +187,22 @@ class _SopsConfigs:
         self.cache: dict[Path, tuple[Path, S.SopsConfig] | None] = {}
 
     def find(self, folder: Path) -> tuple[Path, S.SopsConfig] | None:
-        if folder in self.cache:
-            return self.cache[folder]
-        candidate = folder / SOPS_CONFIG
-        if candidate.is_file() and not candidate.is_symlink():
-            text, _ = _read(candidate)
-            config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
-            # Without creation_rules SOPS treats the file as absent, and does not look further up.
-            found = (candidate, config) if config.rules is not None else None
-        elif folder == self.root:
-            found = None
-        else:
-            found = self.find(folder.parent)
-        self.cache[folder] = found
+        visited = []  # folders from `folder` up to the first one already known (no recursion)
+        while folder not in self.cache:
+            visited.append(folder)
+            candidate = folder / SOPS_CONFIG
+            if _is_file(candidate) and not candidate.is_symlink():
+                text, _ = _read(candidate)
+                config = S.parse_config(text) if text is not None else S.SopsConfig(rules=(), problem="cannot be read")
+                # Without creation_rules SOPS treats the file as absent, and does not look further up.
+                self.cache[folder] = (candidate, config) if config.rules is not None else None
+            elif folder == self.root or folder.parent == folder:
+                self.cache[folder] = None
+            else:
+                folder = folder.parent
+        found = self.cache[folder]
+        for below in visited:
+            self.cache[below] = found
         return found
 
 
@@ -170,7 +210,7 @@ def _check_rules(rel: str, line: int, full: Path, root: Path, configs: _SopsConf
     found = configs.find(full.parent)
     if found is None:
         folders = [p for p in [full.parent, *full.parent.parents] if p.is_relative_to(root)]
-        hint = " (SOPS ignores .sops.yml: rename it)" if any((p / ".sops.yml").exists() for p in folders) else ""
+        hint = " (SOPS ignores .sops.yml: rename it)" if any(_is_file(p / ".sops.yml") for p in folders) else ""
         return [Finding(rel, line, "sops-config", f"no .sops.yaml with creation_rules in this folder or above it{hint}: "
                                                   "`sops --encrypt` has no rule for this Secret; add one for the stack's age recipient.")]
     config_path, config = found
@@ -200,16 +240,129 @@ def _shown_recipients(recipients: tuple[str, ...]) -> str:
     return ", ".join(parts) or "no age recipient"
 
 
-def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None]:
-    """Findings of one YAML/JSON file, masking its SOPS metadata and ciphertext in `lines`;
-    also the line of its first Secret (None if it has none)."""
-    findings: list[Finding] = []
+def _objects(document: yaml.MappingNode) -> Iterator[yaml.MappingNode]:
+    """The document and, if it is a list (`kind: List`, or any `...List`, with `items`), every
+    object in it, nested lists included; each node once (a list may alias its items)."""
+    seen: set[int] = set()
+    pending: list[yaml.Node] = [document]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not isinstance(node, yaml.MappingNode):
+            continue
+        seen.add(id(node))
+        yield node
+        if (Y.text(Y.value(node, "kind")) or "").endswith("List"):
+            pending.extend(reversed(Y.items(Y.value(node, "items"))))
+
+
+def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[Finding]:
+    findings = []
+    for key in ("data", "stringData"):
+        pair = Y.get(secret, key)
+        if pair is None:
+            continue
+        for leaf in Y.leaves(pair[1]):
+            if S.is_encrypted_value(leaf):
+                continue
+            if not sops_file:
+                message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
+            else:
+                message = (f"Secret {key} value in plain text although the file is SOPS-encrypted: its rules "
+                           "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
+            findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
+    return findings
+
+
+def _is_secret(node: yaml.MappingNode) -> bool:
+    return Y.text(Y.value(node, "kind")) == "Secret" and Y.text(Y.value(node, "apiVersion")) in ("v1", None)
+
+
+def _generated_secrets(rel: str, full: Path, root: Path, document: yaml.MappingNode, report: AuditReport) -> list[Finding]:
+    """Findings of a kustomization's `secretGenerator`: each generated Secret is checked as a plain
+    one. `literals` are values in this file; `envs` (KEY=value lines) and `files` (whole values)
+    are read, from the kustomization's folder, and must be SOPS-encrypted (Flux decrypts them
+    before building)."""
+    api = Y.text(Y.value(document, "apiVersion"))
+    if api is not None and not api.startswith("kustomize.config.k8s.io/"):
+        return []
+    findings = []
+    for generator in Y.items(Y.value(document, "secretGenerator")):
+        report.secrets += 1
+        for literal in Y.items(Y.value(generator, "literals")):
+            if isinstance(literal, yaml.ScalarNode) and literal.value.partition("=")[2].strip():
+                findings.append(Finding(rel, Y.line(literal), "plain-secret", "secretGenerator literal in plain text: move it to "
+                                                                               "a SOPS-encrypted env file (envs:)."))
+        for field in ("envs", "env", "files"):
+            for node in _scalars(Y.value(generator, field)):
+                source = node.value.rpartition("=")[2] if field == "files" else node.value
+                found = _generated_source(rel, Y.line(node), full.parent, root, source.strip(), field == "files", report)
+                findings.extend(found)
+    return findings
+
+
+def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    return [item for item in Y.items(node) if isinstance(item, yaml.ScalarNode)]
+
+
+def _generated_source(rel: str, line: int, folder: Path, root: Path, source: str, whole: bool, report: AuditReport) -> list[Finding]:
+    """Findings of one file a secretGenerator reads: an env file (each KEY=value) or, if `whole`,
+    a file that is one value."""
+    if (folder, source) in report.sources:  # a source listed again (or thousands of times) is read once
+        return []
+    report.sources.add((folder, source))
+    target = Path(os.path.normpath(folder / source)) if source else folder
+    if not source or os.path.isabs(source) or not target.is_relative_to(root):
+        report.skipped.append((rel, f"line {line}: secretGenerator source outside the checkout, not read"))
+        return []
+    if target in report.sources:  # the same file by another way of writing it
+        return []
+    report.sources.add(target)
+    target_rel = target.relative_to(root).as_posix()
+    if target.resolve() != target or not _is_file(target):  # a link anywhere on the way could lead out
+        report.skipped.append((target_rel, "secretGenerator source is a symbolic link or missing, not read"))
+        return []
+    text, why = _read(target)
+    if text is None:
+        report.skipped.append((target_rel, f"secretGenerator source {why}"))
+        return []
+    if whole:
+        if not text.strip() or _sops_encrypted(text):
+            return []
+        return [Finding(target_rel, 1, "plain-secret", "secretGenerator file in plain text: encrypt it with sops "
+                                                        "(Flux decrypts it before building).")]
+    findings = []
+    for number, entry in enumerate(_lines(text), start=1):
+        key, equals, value = entry.strip().partition("=")
+        if not equals or key.startswith(("#", "sops_")) or not value.strip() or S.well_formed_value(value.strip()):
+            continue
+        findings.append(Finding(target_rel, number, "plain-secret", "secretGenerator env value in plain text: encrypt the "
+                                                                     "file with sops (Flux decrypts it before building)."))
+    return findings
+
+
+def _sops_encrypted(text: str) -> bool:
+    """Whether a file a secretGenerator reads is SOPS-encrypted: YAML/JSON (binary files are kept
+    as JSON) with SOPS metadata, or dotenv / INI with SOPS's `mac` entry."""
+    if re.search(r"^(sops_mac=|mac = )ENC\[", text, re.MULTILINE):
+        return True
+    try:
+        documents = Y.documents(text)
+    except Y.YamlRefused:
+        return False
+    return any(isinstance(d, yaml.MappingNode) and S.metadata(d) is not None for d in documents)
+
+
+def _audit_yaml(rel: str, full: Path, root: Path, text: str, recipients: set[str], report: AuditReport) -> tuple[list[Finding], int | None, bool]:
+    """Findings of one YAML/JSON file, the line of its first Secret (None if it has none), and
+    whether it is a SOPS file."""
     try:
         documents = Y.documents(text)
     except Y.YamlRefused as err:
         # A finding, not a note: a Secret in it would go unchecked, and Flux cannot apply it either.
-        findings.append(Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked."))
-        return findings, None
+        return [Finding(rel, err.line, "invalid-yaml", f"{err}: its Secrets and SOPS data could not be checked.")], None, False
+    findings: list[Finding] = []
     first_secret = None
     is_sops = False
     for document in documents:
@@ -219,48 +372,44 @@ def _audit_yaml(rel: str, text: str, lines: list[str], recipients: set[str], rep
         meta = S.metadata(document)
         if meta is not None:
             is_sops = True
-            for number in range(meta.line, min(meta.last_line, len(lines)) + 1):
-                lines[number - 1] = ""
             if recipients and not meta.key_groups.decryptable_by(recipients):
                 has = _shown_recipients(meta.key_groups.recipients)
                 findings.append(Finding(rel, meta.line, "undecryptable", f"SOPS-encrypted for {has}; none is the stack's recipient, "
                                                                           "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
-        if Y.text(Y.value(document, "kind")) != "Secret" or Y.text(Y.value(document, "apiVersion")) not in ("v1", None):
-            continue
-        report.secrets += 1
-        if first_secret is None:
-            first_secret = Y.line(document)
-        for key in ("data", "stringData"):
-            pair = Y.get(document, key)
-            if pair is None:
-                continue
-            for leaf in Y.leaves(pair[1]):
-                if S.is_encrypted_value(leaf):
-                    continue
-                if meta is None:
-                    message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
-                else:
-                    message = (f"Secret {key} value in plain text although the file is SOPS-encrypted: its rules "
-                               "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
-                findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
+        for secret in filter(_is_secret, _objects(document)):
+            report.secrets += 1
+            first_secret = first_secret or Y.line(secret)
+            findings.extend(_plain_values(rel, secret, meta is not None))
+        if Y.value(document, "secretGenerator") is not None:
+            findings.extend(_generated_secrets(rel, full, root, document, report))
     if is_sops:
         report.sops_files += 1
-        for index, line in enumerate(lines):
-            if "ENC[" in line:
-                lines[index] = S.ENC_ANYWHERE.sub("", line)
-    return findings, first_secret
+    return findings, first_secret, is_sops
 
 
-def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None) -> AuditReport:
+def _scanned_lines(rel: str, text: str, report: AuditReport) -> list[str]:
+    """The lines handed to the secret scanner, those over MAX_SCANNED_LINE blanked and noted."""
+    lines = _lines(S.unwrap_look_alikes(text))
+    long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
+    for number in long_lines:
+        lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped
+    if long_lines:
+        report.skipped.append((rel, f"{len(long_lines)} line(s) over {MAX_SCANNED_LINE} characters not scanned for "
+                                    f"secrets, from line {long_lines[0]}"))
+    return lines
+
+
+def audit(root: Path, *, path: str | None = None, recipients: list[str] | None = None, strict: bool = False) -> AuditReport:
     """Audit the checkout at `root`, limited to the folder `path` (relative) if given.
 
     `recipients`: the stack's age recipients (`age1...`); without any, the recipient checks are
-    not run and the report says so. Raises AuditError for a bad checkout, path or recipient.
+    not run and the report says so. `strict`: anything skipped (a file not read, a line not
+    scanned) is a finding. Raises AuditError for a bad checkout, path or recipient.
     """
     root = Path(root).resolve()
     scope, folder = _scope(root, path)
     wanted = _recipients(recipients)
-    report = AuditReport(scope=scope, recipients=wanted)
+    report = AuditReport(scope=scope, recipients=wanted, strict=strict)
     configs = _SopsConfigs(root)
     texts: dict[str, list[str]] = {}
     findings: list[Finding] = []
@@ -269,37 +418,71 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
         if text is None:
             report.skipped.append((rel, why or "not read"))
             continue
-        lines = _lines(text)
-        if full.suffix.lower() in YAML_SUFFIXES:
-            found, first_secret = _audit_yaml(rel, text, lines, set(wanted), report)
+        if full.suffix.lower() in YAML_SUFFIXES or full.name == "Kustomization":
+            found, first_secret, is_sops = _audit_yaml(rel, full, root, text, set(wanted), report)
             findings.extend(found)
             if first_secret is not None:
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
-        long_lines = [number for number, line in enumerate(lines, start=1) if len(line) > MAX_SCANNED_LINE]
-        for number in long_lines:
-            lines[number - 1] = ""  # the secret scanner is slow on such lines: said, not silently skipped
-        if long_lines:
-            report.skipped.append((rel, f"{len(long_lines)} line(s) over {MAX_SCANNED_LINE} characters not scanned for "
-                                        f"secrets, from line {long_lines[0]}"))
-        texts[rel] = lines
+            if is_sops:
+                text = S.mask_ciphertext(text)  # line breaks kept: same lines, same numbers
+        texts[rel] = _scanned_lines(rel, text, report)
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
-    for rel, hits in scan_texts(texts).items():
+    seconds = scanner.SCAN_SECONDS_PER_FILE
+    scanned = scanner.scan_texts(texts, seconds)
+    for rel, line in scanned.unscanned.items():
+        report.skipped.append((rel, f"not scanned for secrets from line {line} on: scanning it took over {seconds:g} s"))
+    for rel, hits in scanned.hits.items():
         for hit in hits:
             if (rel, hit.line) not in reported:
                 findings.append(Finding(rel, hit.line, "secret-in-file", f"{hit.type} (value not shown): remove it and rotate it."))
+    if strict:
+        findings.extend(Finding(file, 1, "skipped", f"{why}: not checked, a failure with --strict.") for file, why in report.skipped)
     report.findings = sorted(set(findings))
     return report
 
 
+def shown(text: str) -> str:
+    r"""`text` safe to print on one line: backslashes, control and format characters (a file name
+    could move the cursor, or start a line that paints a fake `ok`) and undecodable bytes (a
+    non-UTF-8 name, read as surrogate escapes) as backslash escapes: \\, \x1b, \xff, \u202e."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of the byte code - 0xDC00
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def _printable(lines: list[str]) -> list[str]:
+    # Also what the output's encoding cannot show (an ASCII terminal): escaped, never an error.
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return [shown(line).encode(encoding, "backslashreplace").decode(encoding) for line in lines]
+
+
 def format_report(report: AuditReport) -> tuple[list[str], list[str]]:
-    """(stdout lines, stderr notes): the findings and a count, or the one-line summary."""
-    notes = [f"note: {file}: {why}" for file, why in report.skipped]
+    """(stdout lines, stderr notes): the findings and a count, or the one-line summary; file names
+    escaped (see `shown`)."""
+    out, notes = _format(report)
+    return _printable(out), _printable(notes)
+
+
+def _format(report: AuditReport) -> tuple[list[str], list[str]]:
+    notes = [] if report.strict else [f"note: {file}: {why}" for file, why in report.skipped]  # strict: findings
     if report.ok:
         return [report.summary()], notes
     out = [str(finding) for finding in report.findings]
     files = len({f.file for f in report.findings})
     count = len(report.findings)
     tail = "" if report.recipients else "; recipient check NOT RUN (no age recipient: pass --recipient age1...)"
+    tail += "" if report.strict else report.not_checked()
     out.append(f"audit: {count} finding{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}{tail}")
     return out, notes

@@ -8,14 +8,20 @@ it is about ten times slower than a pre-commit hook can afford. The scanner used
 
 Speed: a manifests repository repeats the same lines in many files, and a plugin's verdict on a
 line depends only on the line and the file type. So each distinct (file type, line) is scanned
-once on its own (the plugins first, detect-secrets' filters only when a plugin fires); only files holding a line that raised a candidate are scanned again in full, with
-their real file name and surrounding lines, which gives exactly detect-secrets' findings (filters
-only ever remove candidates, and alone a line has no neighbour that could allow-list it).
+once on its own (the plugins first, detect-secrets' filters only when a plugin fires); only the
+lines that raised a candidate are scanned again, with their file's real name and their
+neighbouring lines, which gives exactly detect-secrets' findings (filters only ever remove
+candidates, and alone a line has no neighbour that could allow-list it).
+
+Time: a file whose scan takes more than SCAN_SECONDS_PER_FILE (a hostile 4 MiB of distinct lines,
+or of long lines that make detect-secrets' regular expressions backtrack) is scanned up to there;
+the caller notes the rest as not scanned.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +30,8 @@ from detect_secrets.core.scan import _process_line_based_plugins
 from detect_secrets.settings import get_plugins, transient_settings
 
 _AGE_PLUGIN = Path(__file__).with_name("age_key_plugin.py")
+_CONTEXT = 5  # lines detect-secrets hands its filters on each side of a line (get_code_snippet)
+SCAN_SECONDS_PER_FILE = 4.0  # detect-secrets scans ~40,000 distinct lines a second; past this, noted
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,57 @@ def _settings() -> dict:
     return {"plugins_used": plugins}
 
 
-def _line_has_secret(plugins: list, line: str, name: str) -> bool:
+def _line_types(plugins: list, line: str, name: str) -> tuple[str, ...]:
+    """The secret types detect-secrets finds in a line alone (empty: none)."""
     # The plugins alone first (cheap); detect-secrets' filters only for the rare candidate line.
     if not any(plugin.analyze_line(filename=name, line=line, line_number=1) for plugin in plugins):
-        return False
-    return any(True for _ in _process_line_based_plugins([(1, line)], name))
+        return ()
+    return tuple(sorted({secret.type for secret in _process_line_based_plugins([(1, line)], name)}))
 
 
-def scan_texts(files: dict[str, list[str]]) -> dict[str, list[SecretHit]]:
-    """Secrets found by detect-secrets in each file, given as `name -> lines` (1-based order).
+@dataclass
+class ScanResult:
+    hits: dict[str, list[SecretHit]]
+    unscanned: dict[str, int]  # file -> first line left unscanned when its time ran out
+
+
+def _first_pass(plugins: list, name: str, lines: list[str], cache: dict, deadline: float) -> tuple[dict[int, tuple[str, ...]], int | None]:
+    """{line number: types} of the lines that hold a secret on their own, and the first line
+    not scanned if the deadline passed (None: all were)."""
+    ext = os.path.splitext(name)[1]
+    hits = {}
+    for number, line in enumerate(lines, start=1):
+        key = (ext, line.rstrip())
+        types = cache.get(key)
+        if types is None:
+            if time.monotonic() > deadline:
+                return hits, number
+            types = cache[key] = _line_types(plugins, key[1], f"line{ext}")
+        if types:
+            hits[number] = types
+    return hits, None
+
+
+def _second_pass(name: str, lines: list[str], first: dict[int, tuple[str, ...]], deadline: float) -> list[SecretHit]:
+    """detect-secrets' findings with the real file name and neighbouring lines (its filters use
+    them). Only the lines that hit and their context are handed over, the rest blanked: the same
+    findings, without scanning the file twice. Lines not reached by the deadline keep their
+    first-pass types (reported, not dropped)."""
+    kept = {n for hit in first for n in range(hit - _CONTEXT, hit + _CONTEXT + 1)}
+    numbered = [(number, line if number in kept else "") for number, line in enumerate(lines, start=1)]
+    found, reached = set(), 0
+    for secret in _process_line_based_plugins(numbered, name):
+        found.add(SecretHit(secret.line_number, secret.type))
+        reached = secret.line_number
+        if time.monotonic() > deadline:
+            found.update(SecretHit(n, t) for n, types in first.items() if n > reached for t in types)
+            break
+    return sorted(found, key=lambda h: (h.line, h.type))
+
+
+def scan_texts(files: dict[str, list[str]], seconds_per_file: float = SCAN_SECONDS_PER_FILE) -> ScanResult:
+    """Secrets found by detect-secrets in each file, given as `name -> lines` (1-based order), and
+    where scanning stopped in a file that took longer than `seconds_per_file`.
 
     `name` only needs the real extension (it selects detect-secrets' per-type rules).
     """
@@ -55,26 +105,15 @@ def scan_texts(files: dict[str, list[str]]) -> dict[str, list[SecretHit]]:
         get_mapping_from_secret_type_to_class.cache_clear()  # pick up the age plugin
         try:
             plugins = get_plugins()
-            flagged_lines: dict[tuple[str, str], bool] = {}
-            suspects = []
+            cache: dict[tuple[str, str], tuple[str, ...]] = {}
+            result = ScanResult({}, {})
             for name, lines in files.items():
-                ext = os.path.splitext(name)[1]
-                suspect = False
-                for line in lines:
-                    key = (ext, line.rstrip())
-                    hit = flagged_lines.get(key)
-                    if hit is None:
-                        hit = _line_has_secret(plugins, key[1], f"line{ext}")
-                        flagged_lines[key] = hit
-                    suspect = suspect or hit
-                if suspect:
-                    suspects.append(name)
-            found: dict[str, list[SecretHit]] = {}
-            for name in suspects:
-                numbered = list(enumerate(files[name], start=1))
-                hits = {SecretHit(s.line_number, s.type) for s in _process_line_based_plugins(numbered, name)}
-                if hits:
-                    found[name] = sorted(hits, key=lambda h: (h.line, h.type))
-            return found
+                deadline = time.monotonic() + seconds_per_file
+                first, stopped = _first_pass(plugins, name, lines, cache, deadline)
+                if stopped is not None:
+                    result.unscanned[name] = stopped
+                if first:
+                    result.hits[name] = _second_pass(name, lines[: stopped - 1] if stopped else lines, first, deadline)
+            return result
         finally:
             get_mapping_from_secret_type_to_class.cache_clear()

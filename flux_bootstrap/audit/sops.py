@@ -5,8 +5,8 @@ stores/stores.go, sops.go, config/config.go).
   `version`, and key sources such as `age: [{recipient, enc}]`); SOPS writes it into every
   document of a multi-document file. With several `key_groups`, the data key is split with
   Shamir and `shamir_threshold` groups (all of them when unset) must be decrypted.
-- An encrypted value is `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`; SOPS leaves empty
-  strings as they are.
+- An encrypted value is `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]` (base64; a 32-byte IV
+  and a 16-byte GCM tag); SOPS leaves empty strings as they are.
 - Creation rules: the first rule whose `path_regex` (Go regexp, unanchored search; an empty one
   matches everything) matches the file's path relative to the folder of `.sops.yaml`; `age` is a
   comma-separated string or a list; with `key_groups`, the groups' keys are used instead.
@@ -14,7 +14,8 @@ stores/stores.go, sops.go, config/config.go).
 
 from __future__ import annotations
 
-import re
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,23 @@ import yaml
 
 from . import yaml_nodes as Y
 
-ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:([^\]]+)\]")
-ENC_ANYWHERE = re.compile(r"ENC\[AES256_GCM,data:[^\]\s]*\]")
+# RE2 (linear time) for every pattern run over a whole file: a backtracking engine goes quadratic
+# on a long run of `ENC[AES256_GCM,data:` that never closes.
+_B64 = "[A-Za-z0-9+/=]"
+ENC_VALUE = re2.compile(
+    rf"ENC\[AES256_GCM,data:({_B64}*),iv:({_B64}+),tag:({_B64}+),type:(?:str|int|float|bool|bytes|comment)\]"
+)
+_ARMOR = re2.compile(
+    r"-----BEGIN (AGE ENCRYPTED FILE|PGP MESSAGE)-----((?:\s|\\[rn])+(?:[A-Za-z0-9+/=]+(?:\s|\\[rn])+)*)-----END "
+    r"(AGE ENCRYPTED FILE|PGP MESSAGE)-----"
+)
+# A KMS / GCP KMS / Azure Key Vault / Vault-wrapped data key: `enc: <base64>` (or JSON `"enc": "..."`).
+# At least 48 bytes (a wrapped 32-byte data key): an access key id or a password under `enc` is scanned.
+_KEY_ENC = re2.compile(r"(?m)\benc\"?[ \t]*:[ \t]*\"?((?:vault:v[0-9]+:)?([A-Za-z0-9+/]{64,}={0,2}))(?:\"|[ \t\r]*$|[ \t]*[,}])")
+_BREAKS = re2.compile(r"\s|\\[rn]")
+_AGE_PUBLIC_KEY = re2.compile(r"\bage1[02-9ac-hj-np-z]{58}\b")
+# A .sops.yaml has a handful of rules; each is compiled, and tried against every Secret's path.
+MAX_RULES = 1000
 _OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
 
 
@@ -70,7 +86,6 @@ def _age_of_metadata(node: yaml.Node | None) -> tuple[str, ...]:
 class SopsMetadata:
     key_groups: KeyGroups
     line: int  # line of the `sops:` key
-    last_line: int  # last line of the metadata block
 
 
 def metadata(document: yaml.Node) -> SopsMetadata | None:
@@ -88,7 +103,26 @@ def metadata(document: yaml.Node) -> SopsMetadata | None:
     else:
         groups = (_age_of_metadata(Y.value(meta, "age")),)
     threshold = _threshold(Y.value(meta, "shamir_threshold"), len(groups))
-    return SopsMetadata(KeyGroups(groups, threshold), Y.line(key_node), Y.last_line(pair[1]))
+    return SopsMetadata(KeyGroups(groups, threshold), Y.line(key_node))
+
+
+def _decoded(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def well_formed_value(text: str) -> bool:
+    """Whether `text` is exactly one value as SOPS writes it: base64 fields, a 32-byte IV and a
+    16-byte tag. A look-alike (`ENC[AES256_GCM,data:<a token>...]`) is not: it is plain text."""
+    match = ENC_VALUE.fullmatch(text)
+    return match is not None and _well_formed(match)
+
+
+def _well_formed(match) -> bool:
+    data, iv, tag = (_decoded(match.group(i)) for i in (1, 2, 3))
+    return data is not None and iv is not None and len(iv) == 32 and tag is not None and len(tag) == 16
 
 
 def is_encrypted_value(node: yaml.Node) -> bool:
@@ -97,7 +131,69 @@ def is_encrypted_value(node: yaml.Node) -> bool:
         return False
     if node.tag == "tag:yaml.org,2002:null" or node.value == "":
         return True
-    return ENC_VALUE.match(node.value) is not None
+    return well_formed_value(node.value)
+
+
+def _armor_span(match) -> tuple[int, int] | None:
+    if match.group(1) != match.group(3):
+        return None
+    body = _BREAKS.sub("", match.group(2))
+    if match.group(1) == "PGP MESSAGE":
+        # The base64 body, then `=` and a CRC-24 line; the body is OpenPGP packets (tag bit set).
+        packets = _decoded(_pad(body.split("=", 1)[0]))
+        return match.span() if packets and packets[0] & 0x80 else None
+    decoded = _decoded(body)
+    return match.span() if decoded and decoded.startswith(b"age-encryption.org/v1\n") else None
+
+
+def _pad(text: str) -> str:
+    return text + "=" * (-len(text) % 4)
+
+
+def _masked_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in ENC_VALUE.finditer(text) if _well_formed(m)]
+    spans += [span for span in map(_armor_span, _ARMOR.finditer(text)) if span]
+    spans += [m.span(1) for m in _KEY_ENC.finditer(text) if _decoded(m.group(2))]
+    spans += [m.span() for m in _AGE_PUBLIC_KEY.finditer(text)]
+    return spans
+
+
+def unwrap_look_alikes(text: str) -> str:
+    """`text` with the bracket of every `ENC[` that does not start a well-formed value made a space:
+    detect-secrets skips any `key: word[...]` line as an "indirect reference" (`x = headers['y']`),
+    so a token in a look-alike `ENC[...]` would otherwise go unseen. Only the scanned copy changes."""
+    if "ENC[" not in text:
+        return text
+    well_formed = {m.start() for m in ENC_VALUE.finditer(text) if _well_formed(m)}
+    out, position = [], 0
+    start = text.find("ENC[")
+    while start != -1:
+        if start not in well_formed:
+            out.append(text[position : start + 3] + " ")
+            position = start + 4
+        start = text.find("ENC[", start + 4)
+    out.append(text[position:])
+    return "".join(out)
+
+
+def mask_ciphertext(text: str) -> str:
+    """`text` with what SOPS writes blanked, line breaks kept (so line numbers hold): well-formed
+    encrypted values, age/PGP-encrypted data keys, KMS-style `enc` values and age public keys.
+    They are random by design, and only their exact forms are blanked: a token in a look-alike
+    `ENC[...]` or anywhere in a `sops:` block is still scanned."""
+    spans = sorted(_masked_spans(text))
+    if not spans:
+        return text
+    out, position = [], 0
+    for start, end in spans:
+        start = max(start, position)
+        if start >= end:
+            continue
+        out.append(text[position:start])
+        out.append("".join(c for c in text[start:end] if c in "\r\n"))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 # --- .sops.yaml ---------------------------------------------------------------------------
@@ -136,7 +232,7 @@ def parse_config(text: str) -> SopsConfig:
     try:
         docs = Y.documents(text)
     except Y.YamlRefused as err:
-        return SopsConfig(rules=(), problem=f"{err}; SOPS cannot use it")
+        return SopsConfig(rules=(), problem=f"{err}; SOPS cannot use it", problem_line=err.line)
     root = docs[0] if docs else None
     if root is not None and not isinstance(root, yaml.MappingNode):
         return SopsConfig(rules=(), problem="is not a YAML mapping; SOPS cannot use it")
@@ -145,6 +241,9 @@ def parse_config(text: str) -> SopsConfig:
         return SopsConfig(rules=None)
     if not isinstance(rules_node, yaml.SequenceNode):
         return SopsConfig(rules=(), problem="creation_rules is not a list; SOPS cannot use it", problem_line=Y.line(rules_node))
+    if len(rules_node.value) > MAX_RULES:
+        return SopsConfig(rules=(), problem=f"more than {MAX_RULES} creation rules: not read, so its rules could not be checked",
+                          problem_line=Y.line(rules_node))
     rules = []
     for index, node in enumerate(rules_node.value, start=1):
         path_regex = Y.text(Y.value(node, "path_regex")) or ""

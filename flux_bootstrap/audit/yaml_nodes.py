@@ -1,8 +1,13 @@
 """Safe reading of repository YAML as nodes (with lines), never as expanded Python data.
 
 libyaml composes an alias as a second reference to the same node, so composing is linear in the
-file size; only walking references again and again expands an alias bomb. Every walk here visits a
-node once, and the file size is bounded before parsing. Nesting is bounded before parsing too:
+file size; only walking references again and again expands an alias bomb (the SOPS metadata of a
+`key_groups: [*g, *g, ...]` is read once per alias). So aliases are screened from the parser's
+events before composing: a document whose aliases would add more than MAX_ALIAS_NODES nodes, or
+an alias inside its own anchor, is refused (go-yaml, which Flux and kustomize use, refuses
+"excessive aliasing" too). Every walk then handles at most the file's nodes plus that budget.
+A large file is counted the same way first, and refused over MAX_NODES: composed nodes are big.
+The file size is bounded before parsing. Nesting is bounded before parsing too:
 libyaml's composer recurses in C (deep nesting crashes the interpreter) and slows down
 quadratically with depth.
 """
@@ -16,6 +21,11 @@ import yaml
 
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 1000  # a CRD's schema nests a few dozen levels
+MAX_ALIAS_NODES = 100_000  # nodes aliases may add to a file; a few shared blocks add hundreds
+# Composed nodes cost ~400 bytes each: a 4 MiB flow list of 1.3 million `0`s took 430 MB. A 4 MiB
+# CRD bundle has about 150,000. Files over SCREENED_SIZE are counted before composing.
+MAX_NODES = 400_000
+SCREENED_SIZE = 1024 * 1024
 # Each block level takes at least one character of indentation or of a "- " / "? " indicator.
 _DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % MAX_DEPTH, re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -45,10 +55,48 @@ class YamlRefused(Exception):
         self.line = line
 
 
+def _screen(text: str) -> None:
+    """Raises YamlRefused if `text` holds more than MAX_NODES nodes or its aliases expand too much.
+    Linear: each anchor's expanded size is counted once, when its node ends, and an alias adds
+    that size to its parents."""
+    if ("&" not in text or "*" not in text) and len(text) <= SCREENED_SIZE:
+        return  # no alias to expand, and too small to hold too many nodes
+    anchors: dict[str, int] = {}
+    nodes = 0
+    open_nodes: list[tuple[str | None, list[int]]] = []  # (anchor, [expanded size]) of each collection being parsed
+    added = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        anchor = None
+        nodes += isinstance(event, yaml.NodeEvent)
+        if nodes > MAX_NODES:
+            raise YamlRefused(f"more than {MAX_NODES} YAML nodes, not parsed", event.start_mark.line + 1)
+        if isinstance(event, yaml.AliasEvent):
+            size = anchors.get(event.anchor)
+            if size is None:  # undefined, or its anchor's node is not finished: it contains itself
+                raise YamlRefused("an alias refers to its own anchor or to none, not parsed", event.start_mark.line + 1)
+            added += size
+            if added > MAX_ALIAS_NODES:
+                raise YamlRefused(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes, not parsed", event.start_mark.line + 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_nodes.append((event.anchor, [1]))
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, (size,) = open_nodes.pop()
+        else:
+            continue
+        if anchor is not None:
+            anchors[anchor] = size
+        if open_nodes:
+            open_nodes[-1][1][0] += size
+
+
 def documents(text: str) -> list[yaml.Node]:
     if _too_deep(text):
         raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep, not parsed")
     try:
+        _screen(text)
         return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -78,12 +126,6 @@ def text(node: yaml.Node | None) -> str | None:
 
 def line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
-
-
-def last_line(node: yaml.Node) -> int:
-    """1-based last line a node spans (a block ends where the next token starts)."""
-    end = node.end_mark
-    return end.line if end.column == 0 else end.line + 1
 
 
 def leaves(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
