@@ -513,7 +513,7 @@ def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument(
         "-o", "--output", choices=("text", "json"), default="text",
-        help="text (default) or json: one JSON document on stdout (docs/check-and-render.md)",
+        help="text (default) or json: one JSON document on stdout (fields: docs/check-and-render.md, docs/audit.md)",
     )
     return stack, output
 
