@@ -1,15 +1,21 @@
 """Offline commands: `check` validates a stack's configuration and everything it would emit,
-`render` prints what `pulumi up` would apply. Neither needs Pulumi, a cluster, a token or the
-network, and neither imports a Pulumi SDK.
+`render` prints what `pulumi up` would apply, `audit` looks for secrets in a manifests checkout.
+None needs Pulumi, a cluster, a token or the network, and none imports a Pulumi SDK.
+
+Each prints text or, with `-o json`, one JSON document on stdout (docs/check-and-render.md lists
+its fields). Exit codes: 0 ok, 1 problems (or audit findings), 2 the command cannot run as asked.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import stat
 import subprocess
 import sys
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +24,10 @@ import yaml
 from . import __version__, chart, credentials, manifests, sops
 from .bounded_read import present
 from .cluster_target import cluster_target
-from .errors import ConfigError, Problem, format_problems
+from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
 from .github_env import environment_problems
+from .names import is_showable
 from .settings.stack import DEFAULT_CHART_VERSION
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
@@ -35,11 +42,25 @@ from .validation import (
 )
 
 REDACTED = "<redacted>"
+# Exit codes, the same for every command.
+OK, PROBLEMS, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit 2), such as a stack that is not set up here."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(format_problems(problems))
 
 
 def load(project_dir: Path, stack: str, *, require_token: bool) -> tuple[Settings, StackFile]:
-    """Settings of `stack` (already a bare stack name, see stack_name), or ConfigError."""
+    """Settings of `stack` (already a bare stack name, see stack_name), or ConfigError; UsageError
+    when the stack has no settings file (a misspelt stack name, as the Pulumi CLI would run it)."""
     stack_file, problems = read_stack_file(project_dir, stack)
+    source = display_path(stack_file.path, project_dir)
+    if not stack_file.exists and problems and all(problem.source == source for problem in problems):
+        raise UsageError(problems)
     try:
         settings = resolve_settings(
             project_dir=project_dir,
@@ -119,96 +140,199 @@ def secrets_file_problems(settings: Settings, project_dir: Path) -> tuple[list[P
     return problems, warnings
 
 
-def check(project_dir: Path, stack: str, *, require_token: bool) -> int:
+@dataclass
+class CheckReport:
+    """What `check` found for one stack; the text and the JSON output are both printed from it."""
+
+    stack: str
+    settings: Settings | None = None  # None when the settings could not be read
+    problems: list[Problem] = field(default_factory=list)
+    schema: list[str] = field(default_factory=list)  # objects or Helm values against their schemas
+    warnings: list[str] = field(default_factory=list)
+    objects: int | None = None  # the rest only once everything is valid
+    target: str | None = None
+    chart: str | None = None
+
+    def passed(self, strict: bool) -> bool:
+        return not self.problems and not self.schema and not (strict and self.warnings)
+
+
+def check_report(project_dir: Path, stack: str, *, require_token: bool) -> CheckReport:
+    report = CheckReport(stack)
     try:
         settings, stack_file = load(project_dir, stack, require_token=require_token)
     except ConfigError as err:
-        print(err, file=sys.stderr)
-        return 1
-    problems, warnings = secrets_file_problems(settings, project_dir)
-    problems += environment_problems(os.environ, settings)  # what `pulumi up` would refuse in this shell
+        report.problems = err.problems
+        return report
+    report.settings = settings
+    report.problems, report.warnings = secrets_file_problems(settings, project_dir)
+    report.problems += environment_problems(os.environ, settings)  # what `pulumi up` would refuse in this shell
     if settings.repo.full_name == EXAMPLE_REPO:
-        warnings.append(
+        report.warnings.append(
             f"the repository is still the example {EXAMPLE_REPO} of the user docs; set `repo` in config/flux.yaml "
             "(or the repo stack setting) to your own"
         )
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     try:
         planned = plan(settings)
-        schema = schema_problems(planned)
+        report.schema = schema_problems(planned)
         # Only with helmValues set: the only values no key check fully covers (keeps check fast).
-        problems += render_problems(settings, stack_file, project_dir, planned.release.values)
+        report.problems += render_problems(settings, stack_file, project_dir, planned.release.values)
     except ConfigError as err:  # the carried chart archive is missing or altered
-        print(err, file=sys.stderr)
-        return 1
-    if problems or schema:
-        if problems:
-            print(format_problems(problems), file=sys.stderr)
-        for line in schema:
-            print(f"schema: {line}", file=sys.stderr)
-        return 1
+        report.problems += err.problems
+        return report
+    if report.problems or report.schema:
+        return report
+    report.objects = len(planned.objects)
+    target = cluster_target(stack, stack_file.kubernetes, project_dir, os.environ, Path(os.path.expanduser("~")))
+    report.target = target.line
+    if target.warning:  # a stack that pins no cluster
+        report.warnings.append(target.warning)
+    report.chart = chart.describe(settings.chart_version)
+    if not chart.is_carried(settings.chart_version):  # a version the tests did not verify
+        report.warnings.append(report.chart)
+    return report
+
+
+def check(project_dir: Path, stack: str, *, require_token: bool, strict: bool = False, output: str = "text") -> int:
+    report = check_report(project_dir, stack, require_token=require_token)
+    passed = report.passed(strict)
+    if output == "json":
+        print_json(check_json(report, passed))
+    else:
+        print_check(report, strict)
+    return OK if passed else PROBLEMS
+
+
+def print_check(report: CheckReport, strict: bool) -> None:
+    """Warnings and problems on stderr; on success the ok, target and chart lines on stdout."""
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.problems:
+        print(format_problems(report.problems), file=sys.stderr)
+    for line in report.schema:
+        print(f"schema: {line}", file=sys.stderr)
+    if report.problems or report.schema:
+        return
+    if not report.passed(strict):
+        count = len(report.warnings)
+        print(f"check: {count} warning{'s' if count != 1 else ''}, which fail the check with --strict", file=sys.stderr)
+        return
+    settings = report.settings
+    assert settings is not None and report.target is not None and report.chart is not None
     branch = settings.branch or "(repository default branch)"
     print(
-        f"ok: stack {stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
+        f"ok: stack {report.stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
         f"(auth {settings.auth.mode}), "
-        f"flux2 chart {settings.chart_version}; {len(planned.objects)} objects and the Helm values match their schemas"
+        f"flux2 chart {settings.chart_version}; {report.objects} objects and the Helm values match their schemas"
     )
-    print_target(project_dir, stack, stack_file)
-    print_chart_version(settings.chart_version)
-    return 0
+    print(f"target: {report.target}")
+    if chart.is_carried(settings.chart_version):  # otherwise it is a warning, above
+        print(f"chart: {report.chart}")
 
 
-def print_target(project_dir: Path, stack: str, stack_file: StackFile) -> None:
-    """The cluster `pulumi up` would deploy to; a stack that pins none is a warning."""
-    target = cluster_target(stack, stack_file.kubernetes, project_dir, os.environ, Path(os.path.expanduser("~")))
-    print(f"target: {target.line}")
-    if target.warning:
-        print(f"warning: {target.warning}", file=sys.stderr)
+def check_json(report: CheckReport, passed: bool) -> dict[str, Any]:
+    """`check -o json`: every key always present, null when not known (see docs/check-and-render.md)."""
+    settings = report.settings
+    return {
+        "ok": passed,
+        "stack": report.stack,
+        "gitUrl": credentials.flux_url(settings) if settings else None,
+        "branch": settings.branch if settings else None,  # null: the repository's default branch
+        "path": settings.kustomization_path if settings else None,
+        "auth": settings.auth.mode if settings else None,
+        "chartVersion": settings.chart_version if settings else None,
+        "chart": report.chart,
+        "target": report.target,
+        "objects": report.objects,
+        "warnings": report.warnings,
+        "problems": [problem_json(problem) for problem in report.problems]
+        + [{"source": "schema", "line": None, "field": None, "message": line} for line in report.schema],
+    }
 
 
-def print_chart_version(version: str) -> None:
-    """What the chart version installs; a version the tests did not verify is a warning."""
-    if chart.is_carried(version):
-        print(f"chart: {chart.describe(version)}")
-    else:
-        print(f"warning: {chart.describe(version)}", file=sys.stderr)
+def problem_json(problem: Problem) -> dict[str, Any]:
+    """A problem as Problem.describe says it, in parts: a field name that could be a pasted
+    secret is not shown (null), and the message says so, as in the text."""
+    if problem.field is None or is_showable(problem.field):
+        return {"source": problem.source, "line": problem.line, "field": problem.field, "message": problem.message}
+    message = f"a {problem.label} whose name looks like a secret (not shown): {problem.message}{HIDDEN_NAME_HINT}"
+    return {"source": problem.source, "line": problem.line, "field": None, "message": message}
 
 
-def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def render(project_dir: Path, stack: str, *, view: str = "objects", output: str = "text") -> int:
+    """`render`: the Kubernetes objects `pulumi up` applies (view "objects"), with the chart's
+    objects ("chart"), or what the Helm release gets ("values"). Problems go to stderr."""
     try:
         settings, stack_file = load(project_dir, stack, require_token=False)
         planned = plan(settings)
-        release = planned.release
     except ConfigError as err:
         print(err, file=sys.stderr)
-        return 1
+        return PROBLEMS
     version = settings.chart_version
-    if with_chart and not chart.is_carried(version):
-        print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
-              f"carried: {', '.join(sorted(chart.CARRIED))}.", file=sys.stderr)
-        return 1
-    if with_chart:
-        failed = render_problems(settings, stack_file, project_dir, release.values)
+    if view == "chart":
+        if not chart.is_carried(version):
+            print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
+                  f"carried: {', '.join(sorted(chart.CARRIED))}.", file=sys.stderr)
+            return PROBLEMS
+        failed = render_problems(settings, stack_file, project_dir, planned.release.values)
         if failed:
             print(ConfigError(failed), file=sys.stderr)
-            return 1
+            return PROBLEMS
     if not chart.is_carried(version):
         print(f"warning: {chart.describe(version)}", file=sys.stderr)
+    if view == "values":
+        return render_values(planned, stack, output)
+    objects = planned_objects(planned)
+    if output == "json":
+        problems = []
+        if view == "chart":
+            rendered = chart_objects(version, planned.release.values)
+            problems = validate_chart_objects(rendered, chart.KNOWN_VERSIONS[version].min_kubernetes)
+            objects += [r.object for r in rendered]
+            for problem in problems:
+                print(f"schema problem: {problem}", file=sys.stderr)
+        print_json({"apiVersion": "v1", "kind": "List", "items": objects})
+        return PROBLEMS if problems else OK
+    return render_text(planned, stack, objects, with_chart=view == "chart")
+
+
+def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, with_chart: bool) -> int:
+    """The objects as multi-document YAML under comment lines: what kubectl and kubeconform read."""
+    settings = planned.settings
+    version = settings.chart_version
     header = (
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
         f"# {credentials.describe(settings, manifests.deploy_key_title(settings))}\n"
         f"# {chart.describe(version)}.\n"
         + _sops_line(settings)
+        + f"# The Helm release {planned.release.name} and its values: flux-bootstrap render --values --stack {stack}\n"
     )
-    documents = [{"helmRelease": release.as_dict()}] + planned_objects(planned)
     problems: list[str] = []
     chart_text = ""
     if with_chart:
-        summary, chart_text, problems = render_chart_objects(version, release.values)
+        summary, chart_text, problems = render_chart_objects(version, planned.release.values)
         header += summary
-    sys.stdout.write(header + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True) + chart_text)
-    return 1 if problems else 0
+    sys.stdout.write(header + yaml.safe_dump_all(objects, sort_keys=False, explicit_start=True) + chart_text)
+    return PROBLEMS if problems else OK
+
+
+def render_values(planned: Plan, stack: str, output: str) -> int:
+    """`render --values`: the Helm release `pulumi up` installs: name, chart, version, namespace, values."""
+    release = {"helmRelease": planned.release.as_dict()}
+    if output == "json":
+        print_json(release)
+        return OK
+    sys.stdout.write(
+        f"# The Helm release `pulumi up` installs for stack {stack}, and the values it gets.\n"
+        f"# {chart.describe(planned.settings.chart_version)}.\n"
+        + yaml.safe_dump(release, sort_keys=False)
+    )
+    return OK
 
 
 def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> tuple[str, str, list[str]]:
@@ -265,15 +389,6 @@ def _stack(reference: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _stack_option(parser: argparse.ArgumentParser) -> None:
-    """-s/--stack as Pulumi takes it; PULUMI_STACK when none is given."""
-    default = os.environ.get("PULUMI_STACK") or None
-    parser.add_argument(
-        "-s", "--stack", required=default is None, default=default, type=_stack,
-        help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME (default: $PULUMI_STACK)",
-    )
-
-
 def _sops_line(settings: Settings) -> str:
     if not settings.sops.enabled:
         return ""
@@ -286,57 +401,164 @@ def _sops_line(settings: Settings) -> str:
     return f"# SOPS: Flux decrypts with the age key in Secret {sops.SECRET_NAME} ({settings.sops.mode}); {recipient}.\n"
 
 
-def _stack_recipients(settings: Settings) -> list[str]:
-    """The stack's age recipient when it is known offline; otherwise say how to pass it."""
+def _stack_recipients(settings: Settings) -> tuple[list[str], list[str]]:
+    """The stack's age recipient when it is known offline; otherwise a note saying how to pass it."""
     if settings.sops.recipient:
-        return [settings.sops.recipient]
+        return [settings.sops.recipient], []
     if settings.sops.enabled:
-        print(
+        return [], [
             f"note: the SOPS recipient of stack {settings.stack} is not known offline ({settings.sops.mode}); "
-            f"pass it: --recipient \"$(pulumi stack output -s {settings.stack} sopsAgeRecipient)\"",
-            file=sys.stderr,
-        )
-    return []
+            f"pass it: --recipient \"$(pulumi stack output -s {settings.stack} sopsAgeRecipient)\""
+        ]
+    return [], []
 
 
-def audit_command(checkout: Path, path: str | None, recipients: list[str], strict: bool = False) -> int:
+def audit_command(
+    checkout: Path, path: str | None, recipients: list[str], *, output: str = "text", notes: list[str] | None = None,
+    strict: bool = False,
+) -> int:
     """`audit`: exit 1 on any finding, 2 if it cannot run, 0 with a one-line summary."""
     from .audit import AuditError, audit, format_report  # detect-secrets only loads for this command
 
+    notes = list(notes or [])
     try:
         report = audit(checkout, path=path, recipients=recipients, strict=strict)
     except AuditError as err:
+        for note in notes:
+            print(note, file=sys.stderr)
         print(f"audit: {err}", file=sys.stderr)
-        return 2
-    out, notes = format_report(report)
-    for note in notes:
-        print(note, file=sys.stderr)
-    print("\n".join(out))
-    return 0 if report.ok else 1
+        return USAGE
+    out, report_notes = format_report(report)
+    if output == "json":
+        print_json(audit_json(report, out[-1], notes))
+    else:
+        for note in notes + report_notes:
+            print(note, file=sys.stderr)
+        print("\n".join(out))
+    return OK if report.ok else PROBLEMS
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="flux-bootstrap", description=__doc__)
+def audit_json(report: Any, summary_line: str, notes: list[str]) -> dict[str, Any]:
+    """`audit -o json`, from the report's public fields (see docs/audit.md); never a secret value:
+    findings hold only where and what, as in the text."""
+    findings = report.findings
+    return {
+        "ok": report.ok,
+        "scope": report.scope,
+        "recipients": list(report.recipients),
+        "findings": [{"file": f.file, "line": f.line, "kind": f.kind, "message": f.message} for f in findings],
+        "summary": {
+            "files": report.files,
+            "yamlDocuments": report.yaml_documents,
+            "secrets": report.secrets,
+            "sopsFiles": report.sops_files,
+            "findings": len(findings),
+            "filesWithFindings": len({f.file for f in findings}),
+            "recipientCheck": bool(report.recipients),
+            "text": summary_line,
+        },
+        "skipped": [{"file": file, "reason": why} for file, why in report.skipped],
+        "notes": notes,
+    }
+
+
+def run_check(args: argparse.Namespace, project_dir: Path) -> int:
+    return check(project_dir, args.stack, require_token=not args.no_token, strict=args.strict, output=args.output)
+
+
+def run_render(args: argparse.Namespace, project_dir: Path) -> int:
+    view = "chart" if args.chart else "values" if args.values else "objects"
+    return render(project_dir, args.stack, view=view, output=args.output)
+
+
+def run_audit(args: argparse.Namespace, project_dir: Path | None) -> int:
+    if args.stack is None:
+        return audit_command(args.checkout, args.path, args.recipient, output=args.output, strict=args.strict)
+    assert project_dir is not None
+    try:
+        settings, _ = load(project_dir, args.stack, require_token=False)
+    except ConfigError as err:  # the audit cannot know the stack's folder and recipient
+        print(err, file=sys.stderr)
+        return USAGE
+    # The stack's own folder and, when it can be known offline, its SOPS recipient.
+    recipients, notes = (args.recipient, []) if args.recipient else _stack_recipients(settings)
+    return audit_command(
+        args.checkout, args.path or settings.path or None, recipients, output=args.output, notes=notes, strict=args.strict
+    )
+
+
+DESCRIPTION = "Offline commands of the flux-bootstrap Pulumi program: no Pulumi CLI, cluster, token or network needed."
+EXIT_CODES = """exit codes:
+  0  ok
+  1  problems: configuration or schema problems (check, render), warnings with check --strict,
+     findings (audit)
+  2  the command cannot run as asked: a bad option or argument, a stack with no Pulumi.<stack>.yaml,
+     no Pulumi.yaml (no project); for audit also a checkout, --path or --recipient it cannot use,
+     or a --stack whose settings have problems"""
+
+
+def _command(commands: Any, name: str, summary: str, description: str, parents: list[argparse.ArgumentParser]):
+    return commands.add_parser(
+        name, help=summary, description=textwrap.fill(description, 100), parents=parents,
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The parent parsers of the commands: -s/--stack (as Pulumi takes it; $PULUMI_STACK when
+    none is given), and -o/--output."""
+    stack = argparse.ArgumentParser(add_help=False)
+    default = os.environ.get("PULUMI_STACK") or None
+    stack.add_argument(
+        "-s", "--stack", required=default is None, default=default, type=_stack,
+        help="stack: NAME, ORG/NAME or ORG/PROJECT/NAME (default: $PULUMI_STACK)",
+    )
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument(
+        "-o", "--output", choices=("text", "json"), default="text",
+        help="text (default) or json: one JSON document on stdout (fields: docs/check-and-render.md, docs/audit.md)",
+    )
+    return stack, output
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flux-bootstrap", description=textwrap.fill(DESCRIPTION, 100), epilog=EXIT_CODES + "\n\nflux-bootstrap COMMAND --help: a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=version_text())
     parser.add_argument(
-        "--project-dir",
-        type=Path,
+        "--project-dir", type=Path,
         help="folder holding Pulumi.yaml (default: the current folder or its nearest parent with one)",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    check_parser = commands.add_parser("check", help="validate config files, stack settings and every emitted object")
-    _stack_option(check_parser)
+    stack, output = _shared_options()
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command", required=True)
+    check_parser = _command(commands, "check", "validate a stack's settings, config files and every object it emits",
+                            "Validate a stack's configuration and every object `pulumi up` would create; "
+                            "print the cluster it targets.", [stack, output])
     check_parser.add_argument(
-        "--no-token",
-        action="store_true",
+        "--no-token", action="store_true",
         help="do not require a GitHub token (CI without secrets); a token that is present is still checked",
     )
-    render_parser = commands.add_parser("render", help="print the objects and Helm release `pulumi up` would apply")
-    _stack_option(render_parser)
-    render_parser.add_argument(
-        "--chart", action="store_true", help="also print every object the Helm chart installs (carried chart versions)"
-    )
-    audit_parser = commands.add_parser("audit", help="find plain-text secrets and SOPS problems in a manifests checkout")
+    check_parser.add_argument("--strict", action="store_true", help="warnings fail the check (exit 1)")
+    check_parser.set_defaults(func=run_check)
+    render_parser = _command(commands, "render", "print the Kubernetes objects `pulumi up` applies, as YAML",
+                             "Print the Kubernetes objects `pulumi up` applies (Secret data redacted), as "
+                             "multi-document YAML for kubectl or kubeconform.", [stack, output])
+    view = render_parser.add_mutually_exclusive_group()
+    view.add_argument("--chart", action="store_true",
+                      help="also print every object the Helm chart installs (carried chart versions)")
+    view.add_argument("--values", action="store_true",
+                      help="print instead what the Helm release gets: name, chart, version, namespace, values")
+    render_parser.set_defaults(func=run_render)
+    _add_audit(commands, output)
+    return parser
+
+
+def _add_audit(commands: Any, output: argparse.ArgumentParser) -> None:
+    audit_parser = _command(commands, "audit", "find plain-text secrets and SOPS problems in a manifests checkout",
+                            "Find plain-text secrets and SOPS problems in a local checkout of the repository "
+                            "Flux syncs (docs/audit.md).", [output])
     audit_parser.add_argument("checkout", type=Path, help="local checkout of the manifests repository")
     audit_parser.add_argument("--path", help="audit only this folder of the checkout (default: clusters/<stack> with --stack)")
     audit_parser.add_argument(
@@ -346,22 +568,28 @@ def main(argv: list[str] | None = None) -> int:
         "--recipient", action="append", default=[], metavar="AGE1...", help="the stack's age recipient (repeatable)"
     )
     audit_parser.add_argument("--strict", action="store_true", help="fail (exit 1) on anything not checked: files not read, long lines")
-    args = parser.parse_args(argv)
-    project_dir = _given_project_dir(parser, args.project_dir) if args.project_dir else find_project_dir(Path.cwd())
-    if project_dir is None and (args.command != "audit" or args.stack is not None):
+    audit_parser.set_defaults(func=run_audit)
+
+
+def _project_dir(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path | None:
+    """The project folder; a usage error when the command needs one (it names a stack) and there is none."""
+    if args.project_dir:
+        project_dir = _given_project_dir(parser, args.project_dir)
+        if args.stack is not None and not present(project_dir / "Pulumi.yaml"):
+            parser.error("--project-dir: that folder holds no Pulumi.yaml; pass the folder of the flux-bootstrap project")
+        return project_dir
+    project_dir = find_project_dir(Path.cwd())
+    if project_dir is None and args.stack is not None:
         parser.error("no Pulumi.yaml in this folder or above it: run in the flux-bootstrap project, or pass --project-dir")
-    if args.command == "audit":
-        if args.stack is None:
-            return audit_command(args.checkout, args.path, args.recipient, args.strict)
-        try:
-            settings, _ = load(project_dir, args.stack, require_token=False)
-        except ConfigError as err:
-            print(err, file=sys.stderr)
-            return 2
-        # The stack's own folder and, when it can be known offline, its SOPS recipient.
-        return audit_command(
-            args.checkout, args.path or settings.path or None, args.recipient or _stack_recipients(settings), args.strict
-        )
-    if args.command == "check":
-        return check(project_dir, args.stack, require_token=not args.no_token)
-    return render(project_dir, args.stack, with_chart=args.chart)
+    return project_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    project_dir = _project_dir(parser, args)
+    try:
+        return args.func(args, project_dir)
+    except UsageError as err:  # a stack that is not set up here
+        print(err, file=sys.stderr)
+        return USAGE

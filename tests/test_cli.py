@@ -209,19 +209,24 @@ def test_render_prints_the_component_objects(project, capsys, config_dir):
     code, out, _ = run_cli(project, "render", "--stack", "dev", capsys=capsys)
     assert code == 0
     documents = list(yaml.safe_load_all(out))
-    assert [d.get("kind", "helmRelease") for d in documents] == ["helmRelease", "Namespace", "Secret", "GitRepository", "Kustomization"]
-    assert set(documents[2]["stringData"].values()) == {"<redacted>"}
+    assert [d["kind"] for d in documents] == ["Namespace", "Secret", "GitRepository", "Kustomization"]
+    assert set(documents[1]["stringData"].values()) == {"<redacted>"}
     assert TOKEN not in out
+    assert "# flux2 chart 2.18.3 installs Flux 2.8.5 (Kubernetes >= 1.33)" in out.splitlines()[2]
+    assert "# The Helm release flux2 and its values: flux-bootstrap render --values --stack dev\n---\n" in out
     # The same builders feed the program: what render shows is what the component registers.
     run = run_program({"configDir": str(config_dir)})
     registered = {r.type.split(":")[-1]: r.inputs for r in run.registrations}
-    for document in documents[3:]:
+    for document in documents[2:]:
         assert registered[document["kind"]] == document
-    assert documents[0]["helmRelease"]["values"] == registered["Release"]["values"]
-    assert documents[0]["helmRelease"]["version"] == registered["Release"]["version"]
-    assert documents[0]["helmRelease"]["chart"] == registered["Release"]["chart"] == "./charts/flux2-2.18.3.tgz"
-    assert "repository" not in documents[0]["helmRelease"] and "repositoryOpts" not in registered["Release"]
-    assert "# flux2 chart 2.18.3 installs Flux 2.8.5 (Kubernetes >= 1.33)" in out.splitlines()[2]
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--values", capsys=capsys)
+    assert code == 0 and out.startswith("# The Helm release `pulumi up` installs for stack dev, and the values it gets.\n")
+    release = yaml.safe_load(out)["helmRelease"]
+    assert list(release) == ["name", "chart", "version", "namespace", "values"]
+    assert release["values"] == registered["Release"]["values"]
+    assert release["version"] == registered["Release"]["version"]
+    assert release["chart"] == registered["Release"]["chart"] == "./charts/flux2-2.18.3.tgz"
+    assert "repositoryOpts" not in registered["Release"]
 
 
 def test_render_chart_prints_every_object_the_release_installs(project, capsys):
@@ -229,7 +234,7 @@ def test_render_chart_prints_every_object_the_release_installs(project, capsys):
     assert (code, err) == (0, "")
     documents = list(yaml.load_all(out, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     expected = validation.chart_objects("2.18.3")
-    assert documents[5:] == [r.object for r in expected]
+    assert documents[4:] == [r.object for r in expected]
     assert f"# After them, the {len(expected)} objects of the Helm release" in out and "all valid" in out
     comments = [line for line in out.splitlines() if line.startswith("# flux2/templates/")]
     assert len(comments) == len(expected)
@@ -250,7 +255,9 @@ def test_render_chart_of_a_version_not_carried_is_refused(project, capsys):
     code, out, err = run_cli(project, "render", "--stack", "dev", "--chart", capsys=capsys)
     assert code == 1 and out == "" and "flux2 chart 2.17.2 is not carried in charts/" in err
     code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
-    assert code == 0 and "repository: https://fluxcd-community.github.io/helm-charts" in out
+    assert code == 0 and "warning: flux2 chart 2.17.2 installs Flux 2.7.5 (Kubernetes >= 1.32); not verified" in err
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--values", capsys=capsys)
+    assert code == 0 and yaml.safe_load(out)["helmRelease"]["repository"] == "https://fluxcd-community.github.io/helm-charts"
     assert "warning: flux2 chart 2.17.2 installs Flux 2.7.5 (Kubernetes >= 1.32); not verified" in err
 
 
@@ -286,12 +293,13 @@ def test_check_reads_stack_values_as_the_pulumi_cli_does(project, capsys):
     assert "branch: '1.10'" in out
 
 
-def test_a_stack_without_a_settings_file_is_refused_with_the_init_command(project, capsys):
+def test_a_stack_without_a_settings_file_is_a_usage_error_with_the_init_command(project, capsys):
     code, out, err = run_cli(project, "check", "--stack", "dve", capsys=capsys)
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert "Pulumi.dve.yaml:\n  - does not exist, so stack dve is not set up here (check the stack name)." in err
     assert "pulumi stack init dve" in err
-    assert run_cli(project, "render", "--stack", "dve", capsys=capsys)[0] == 1
+    for command in (["render"], ["render", "--values"], ["check", "-o", "json"], ["audit", str(project)]):
+        assert run_cli(project, *command, "--stack", "dve", capsys=capsys)[:2] == (2, "")
 
 
 @pytest.mark.parametrize("reference", ["dev", "acme/dev", "acme/flux-bootstrap/dev"])

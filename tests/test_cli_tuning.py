@@ -58,9 +58,9 @@ def test_check_accepts_yaml_objects_and_lists(project, capsys):
 
 
 def test_render_shows_the_tuned_release(project, capsys):
-    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--values", capsys=capsys)
     assert (code, err) == (0, "")
-    values = next(yaml.safe_load_all(out))["helmRelease"]["values"]
+    values = yaml.safe_load(out)["helmRelease"]["values"]
     toleration = {"key": "dedicated", "operator": "Equal", "value": "flux", "effect": "NoExecute", "tolerationSeconds": 60}
     control_plane = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
     assert values["kustomizeController"]["tolerations"] == [toleration, control_plane]
@@ -133,11 +133,12 @@ def test_values_helm_cannot_render_stop_check_and_render_chart(project, capsys, 
 
 
 def test_render_without_the_chart_does_not_render_it(project, capsys):
-    # Only check and render --chart run Helm; plain render prints the release as configured.
+    # Only check and render --chart run Helm; render --values prints the release as configured.
     (project / "Pulumi.dev.yaml").write_text(NOT_OBJECTS)
-    code, out, err = run_cli(project, "render", "--stack", "dev", capsys=capsys)
+    assert run_cli(project, "render", "--stack", "dev", capsys=capsys)[::2] == (0, "")
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--values", capsys=capsys)
     assert (code, err) == (0, "")
-    assert next(yaml.safe_load_all(out))["helmRelease"]["values"]["extraObjects"] == [MARK + ": ["]
+    assert yaml.safe_load(out)["helmRelease"]["values"]["extraObjects"] == [MARK + ": ["]
 
 
 @pytest.mark.parametrize("command", [("check",), ("render", "--chart")])

@@ -90,7 +90,7 @@ def up(project: Path, tmp_path: Path, *args: str, stacks: str = "dev prod acme/p
 def test_a_stack_name_typo_stops_before_pulumi(project, tmp_path):
     # The typo is reported by `check`: no stack is selected, created or deployed.
     result, calls = up(project, tmp_path, "-s", "prdo", "--yes")
-    assert result.returncode == 1 and calls == []
+    assert result.returncode == 2 and calls == []  # check's usage error, passed on
     assert "Pulumi.prdo.yaml:\n  - does not exist, so stack prdo is not set up here" in result.stderr
     assert "pulumi stack init prdo" in result.stderr
 
