@@ -61,12 +61,13 @@ def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
     return from_published_keys(host_keys, host)
 
 
-def git_secret_manifest(string_data: Any) -> dict[str, Any]:
-    """The Secret the GitRepository reads; `string_data` from credentials (per auth mode)."""
+def git_secret_manifest(string_data: Any, name: str = NAME) -> dict[str, Any]:
+    """The Secret the GitRepository reads; `string_data` from credentials (per auth mode); `name`
+    per credential generation (rotation.py)."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _metadata(NAME),
+        "metadata": _metadata(name),
         "type": "Opaque",
         "stringData": string_data,
     }
@@ -81,7 +82,7 @@ def _readiness(settings: Settings) -> dict[str, str] | None:
     return {"pulumi.com/waitFor": "condition=Ready"} if settings.wait_for_sync else None
 
 
-def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
+def git_repository_manifest(settings: Settings, branch: str, secret_name: str = NAME) -> dict[str, Any]:
     return {
         "apiVersion": GIT_REPOSITORY_API,
         "kind": "GitRepository",
@@ -90,7 +91,7 @@ def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
             "interval": settings.interval,
             **({"provider": provider} if (provider := credentials.git_provider(settings)) else {}),
             "ref": {"branch": branch},
-            "secretRef": {"name": NAME},
+            "secretRef": {"name": secret_name},
             "url": credentials.flux_url(settings),
         },
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable
 
-from . import credentials, manifests
+from . import credentials, manifests, rotation
 from .helm_values import HelmReleaseSpec
 from .settings import Settings
 
@@ -65,6 +65,8 @@ class DeployKey:
     title: str
     read_only: bool
     registered: bool  # on GitHub the program adds it; elsewhere the user adds the public key
+    # The Pulumi name suffix of the key pair and the deploy key: per generation (rotation.py).
+    resource: str = rotation.DEPLOY_KEY_RESOURCE
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,12 @@ def plan(settings: Settings) -> Plan:
         # Retained: objects Flux created from Git may live in it and hold finalizers.
         protect=settings.protect, retain_on_delete=True,
     )
-    secret = PlannedObject("secret", manifests.git_secret_manifest(_git_secret_data(settings)), ("namespace",))
+    # Per credential generation (keyRotation): a new one is created before the GitRepository
+    # switches to it, the old one deleted after (rotation.py).
+    secret_resource, secret_name = rotation.secret_resource(settings), rotation.secret_name(settings, manifests.NAME)
+    secret = PlannedObject(
+        secret_resource, manifests.git_secret_manifest(_git_secret_data(settings), secret_name), ("namespace",)
+    )
     objects = [namespace, secret]
     decryption: tuple[str, ...] = ()
     if settings.sops.enabled:
@@ -117,9 +124,10 @@ def plan(settings: Settings) -> Plan:
     # while the controllers still run to clear their finalizers. The deploy key (when registered)
     # must be on GitHub before Flux's first fetch.
     branch = settings.branch or Deferred.BRANCH
-    key_wait = ("deploy-key",) if deploy_key and deploy_key.registered else ()
+    key_wait = (deploy_key.resource,) if deploy_key and deploy_key.registered else ()
     objects.append(PlannedObject(
-        "git-repository", manifests.git_repository_manifest(settings, branch), ("release", "secret", *key_wait),
+        "git-repository", manifests.git_repository_manifest(settings, branch, secret_name),
+        ("release", secret_resource, *key_wait),
         timeouts=manifests.custom_timeouts(settings, "GitRepository"),
     ))
     objects.append(PlannedObject(
@@ -151,7 +159,8 @@ def _deploy_key(settings: Settings) -> DeployKey | None:
         return None
     return DeployKey(
         key_args=manifests.private_key_args(settings),
-        title=manifests.deploy_key_title(settings),
+        title=rotation.title(settings, manifests.deploy_key_title(settings)),
         read_only=not settings.read_write_key,
         registered=credentials.registers_deploy_key(settings),
+        resource=rotation.deploy_key_resource(settings),
     )

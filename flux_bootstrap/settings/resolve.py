@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from ..bounded_read import present
 from ..errors import ConfigError, Problem
 from ..git_url import KIND_AZURE, RepoUrl
+from .gitops import GitOpsSettings, resolve_gitops
 from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
@@ -57,6 +58,7 @@ class Settings(BaseModel):
     sops: SopsSettings = SopsSettings()
     auth: AuthSettings = AuthSettings()
     tuning: TuningSettings = TuningSettings()
+    gitops: GitOpsSettings = GitOpsSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -211,6 +213,7 @@ def resolve_settings(
         sops=sops,
         auth=auth,
         tuning=tuning,
+        gitops=resolve_gitops(stack_settings),
     )
 
 

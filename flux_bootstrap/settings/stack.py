@@ -14,6 +14,7 @@ from pydantic import Field
 from .auth import APP_KEY_SETTING, AuthStack
 from .base import Group
 from .files import TOKEN_SETTING
+from .gitops import GitOpsStack
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
 from .sops import SOPS_KEY_SETTING, SopsStack
 from .tuning import TUNING_STRUCTURED, TuningStack
@@ -55,7 +56,8 @@ class PreflightStack(Group):
     preflight: StackBool = True
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack,
+                    GitOpsStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
