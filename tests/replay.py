@@ -8,7 +8,7 @@ Pulumi's engine, as documented ("How Pulumi works", resource options `deleteBefo
   when a changed input forces replacement: create-before-delete (the old one deleted at the end)
   unless the resource asks for delete-before-replace (deleted first, then created);
 - every old URN the program no longer registers, and every replaced old resource, is deleted
-  after all creates and updates, dependents first (reverse registration order).
+  after all creates and updates, dependents first (by the recorded dependencies).
 What forces replacement, per provider: every input of a tls PrivateKey and a GitHub deploy key;
 a Kubernetes object's name, and a Secret's data (the Kubernetes provider replaces a Secret whose
 data changes, delete-first when its name stays: two objects cannot share a name).
@@ -65,9 +65,20 @@ def steps(old: Run, new: Run, replace: frozenset[str] = frozenset()) -> list[Ste
             condemned.append(previous)
         elif previous.inputs != reg.inputs:
             out.append(Step("update", reg))
-    order = {reg.urn: index for index, reg in enumerate(old.registrations)}
-    out += [Step("delete", reg) for reg in sorted(condemned, key=lambda r: order[r.urn], reverse=True)]
+    out += [Step("delete", reg) for reg in _dependents_first(condemned)]
     return out
+
+
+def _dependents_first(condemned: list[Registration]) -> list[Registration]:
+    """The delete order: a resource only once nothing condemned depends on it any more (Pulumi runs
+    independent deletes in parallel; ties here go by reverse registration order)."""
+    left = list(reversed(condemned))
+    ordered: list[Registration] = []
+    while left:
+        ready = next(reg for reg in left if not any(reg.urn in other.dependencies for other in left))
+        ordered.append(ready)
+        left.remove(ready)
+    return ordered
 
 
 @dataclass
