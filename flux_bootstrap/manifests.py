@@ -52,6 +52,11 @@ def _metadata(name: str, namespace: str | None = NAMESPACE, annotations: dict[st
     return metadata
 
 
+def metadata(name: str) -> dict[str, Any]:
+    """Metadata of an object of ours in flux-system, labelled like every other."""
+    return _metadata(name)
+
+
 def namespace_manifest() -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _metadata(NAMESPACE, namespace=None)}
 

@@ -9,12 +9,12 @@ description. Nothing here reads a file or the network but the carried chart arch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable
 
-from . import credentials, manifests, rotation
-from .helm_values import HelmReleaseSpec
+from . import credentials, manifests, rotation, webhook
+from .helm_values import HelmReleaseSpec, deep_merge
 from .settings import Settings
 
 
@@ -27,6 +27,7 @@ class Deferred(Enum):
     TOKEN = ("the token", True)
     APP_PRIVATE_KEY = ("the GitHub App's private key", True)
     SOPS_IDENTITY = ("the SOPS age key", True)
+    WEBHOOK_TOKEN = ("the webhook token (random, made by pulumi up, kept in the stack's state)", True)
     BRANCH = ("the repository's default branch, looked up on GitHub", False)
 
     @property
@@ -70,6 +71,19 @@ class DeployKey:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """Sync on push: where the receiver is reached, and (on GitHub) the repository webhook to add."""
+
+    host: str
+    registered: bool  # on GitHub the program adds the webhook; elsewhere the user does (outputs)
+    events: tuple[str, ...] = webhook.GITHUB_EVENTS
+    secret_ref: str = f"{manifests.NAMESPACE}/{webhook.TOKEN_SECRET}"
+
+    def url(self, token: str) -> str:
+        return webhook.url(self.host, token)
+
+
+@dataclass(frozen=True)
 class Plan:
     settings: Settings
     objects: tuple[PlannedObject, ...]
@@ -78,6 +92,7 @@ class Plan:
     # Where known_hosts comes from when Deferred.KNOWN_HOSTS is used: the GitHub server's /meta.
     host_keys_published: bool
     warnings: tuple[str, ...] = field(default=())
+    webhook: Webhook | None = None
 
     def object(self, resource: str) -> PlannedObject:
         return next(planned for planned in self.objects if planned.resource == resource)
@@ -134,13 +149,31 @@ def plan(settings: Settings) -> Plan:
         "kustomization", manifests.kustomization_manifest(settings), ("release", "git-repository", *decryption),
         timeouts=manifests.custom_timeouts(settings, "Kustomization"),
     ))
+    planned_webhook = _webhook(settings, objects)
+    if planned_webhook is not None:
+        # Ours first, so the stack's helmValues (already in the release's values) still win.
+        release = replace(release, values=deep_merge(webhook.ingress_values(settings), release.values))
     return Plan(
         settings=settings,
         objects=tuple(objects),
         release=release,
         deploy_key=deploy_key,
         host_keys_published=credentials.host_keys_published(settings),
+        webhook=planned_webhook,
     )
+
+
+def _webhook(settings: Settings, objects: list[PlannedObject]) -> Webhook | None:
+    """Sync on push: the token Secret and the Receiver appended to `objects` (after every object a
+    stack without it has, so their order is unchanged)."""
+    hook = settings.gitops.webhook
+    if hook is None:
+        return None
+    token_secret = webhook.token_secret_manifest(Deferred.WEBHOOK_TOKEN, manifests.metadata(webhook.TOKEN_SECRET))
+    objects.append(PlannedObject("webhook-secret", token_secret, ("namespace",)))
+    receiver = webhook.receiver_manifest(settings, manifests.metadata(webhook.RECEIVER_NAME), manifests.NAME)
+    objects.append(PlannedObject("receiver", receiver, ("release", "webhook-secret", "git-repository")))
+    return Webhook(host=hook.host, registered=webhook.registers_webhook(settings))
 
 
 def _git_secret_data(settings: Settings) -> dict[str, Any]:

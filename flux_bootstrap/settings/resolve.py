@@ -187,10 +187,13 @@ def resolve_settings(
             problems=problems,
         )
 
+    gitops = resolve_gitops(stack_settings, stack_problem, problems) if stack_settings is not None else None
+
     if problems:
         raise ConfigError(problems)
     # No problems means every part validated; flux.yaml is required when the stack gives no repo.
     assert stack_settings is not None and sops is not None and repo is not None and auth is not None and tuning is not None
+    assert gitops is not None
     path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
     return Settings(
         project=project,
@@ -213,7 +216,7 @@ def resolve_settings(
         sops=sops,
         auth=auth,
         tuning=tuning,
-        gitops=resolve_gitops(stack_settings),
+        gitops=gitops,
     )
 
 
