@@ -62,6 +62,8 @@ def deferred_values(name: str, plan: Plan, gh: github.Provider | None, parent: p
         values[Deferred.TOKEN] = pulumi.Output.secret(settings.token.get_secret_value())
     if settings.auth.app_private_key is not None:
         values[Deferred.APP_PRIVATE_KEY] = pulumi.Output.secret(settings.auth.app_private_key.get_secret_value())
+    if settings.gitops.commit_status_token is not None:
+        values[Deferred.COMMIT_STATUS_TOKEN] = pulumi.Output.secret(settings.gitops.commit_status_token.get_secret_value())
     deploy_key = plan.deploy_key
     if deploy_key is None:
         return values

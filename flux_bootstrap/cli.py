@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, chart, credentials, manifests, rotation, sops, webhook
+from . import __version__, chart, commit_status, credentials, manifests, rotation, sops, webhook
 from .bounded_read import present
 from .errors import ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
@@ -191,6 +191,7 @@ def render(project_dir: Path, stack: str, *, with_chart: bool = False) -> int:
         f"# {chart.describe(version)}.\n"
         f"# {rotation.describe(settings, manifests.NAME)}\n"
         f"# {webhook.describe(settings)}\n"
+        f"# {commit_status.describe(settings)}\n"
         + _sops_line(settings)
     )
     documents = [{"helmRelease": release.as_dict()}] + planned_objects(planned)

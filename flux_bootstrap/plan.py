@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable
 
-from . import credentials, manifests, rotation, webhook
+from . import commit_status, credentials, manifests, rotation, webhook
 from .helm_values import HelmReleaseSpec, deep_merge
 from .settings import Settings
 
@@ -28,6 +28,7 @@ class Deferred(Enum):
     APP_PRIVATE_KEY = ("the GitHub App's private key", True)
     SOPS_IDENTITY = ("the SOPS age key", True)
     WEBHOOK_TOKEN = ("the webhook token (random, made by pulumi up, kept in the stack's state)", True)
+    COMMIT_STATUS_TOKEN = ("the commit status token", True)
     BRANCH = ("the repository's default branch, looked up on GitHub", False)
 
     @property
@@ -150,6 +151,7 @@ def plan(settings: Settings) -> Plan:
         timeouts=manifests.custom_timeouts(settings, "Kustomization"),
     ))
     planned_webhook = _webhook(settings, objects)
+    _commit_status(settings, objects, secret_resource, secret_name)
     if planned_webhook is not None:
         # Ours first, so the stack's helmValues (already in the release's values) still win.
         release = replace(release, values=deep_merge(webhook.ingress_values(settings), release.values))
@@ -161,6 +163,22 @@ def plan(settings: Settings) -> Plan:
         host_keys_published=credentials.host_keys_published(settings),
         webhook=planned_webhook,
     )
+
+
+def _commit_status(settings: Settings, objects: list[PlannedObject], git_secret: str, git_secret_name: str) -> None:
+    """Commit status: the Provider (as the App from the Git Secret, or with its own token Secret) and
+    the Alert, appended to `objects`."""
+    if not settings.gitops.commit_status:
+        return
+    secret, secret_name = git_secret, git_secret_name
+    if not commit_status.uses_app(settings):
+        secret, secret_name = "commit-status-secret", commit_status.NAME
+        token = commit_status.token_secret_manifest(Deferred.COMMIT_STATUS_TOKEN, manifests.metadata(secret_name))
+        objects.append(PlannedObject(secret, token, ("namespace",)))
+    provider = commit_status.provider_manifest(settings, manifests.metadata(commit_status.NAME), secret_name)
+    objects.append(PlannedObject("commit-status-provider", provider, ("release", secret)))
+    alert = commit_status.alert_manifest(manifests.metadata(commit_status.NAME), manifests.NAME)
+    objects.append(PlannedObject("commit-status-alert", alert, ("release", "commit-status-provider", "kustomization")))
 
 
 def _webhook(settings: Settings, objects: list[PlannedObject]) -> Webhook | None:

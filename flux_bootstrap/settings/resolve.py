@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from ..bounded_read import present
 from ..errors import ConfigError, Problem
 from ..git_url import KIND_AZURE, RepoUrl
-from .gitops import GitOpsSettings, resolve_gitops
+from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsSettings, resolve_gitops
 from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
@@ -187,7 +187,12 @@ def resolve_settings(
             problems=problems,
         )
 
-    gitops = resolve_gitops(stack_settings, stack_problem, problems) if stack_settings is not None else None
+    gitops = None
+    if stack_settings is not None:
+        commit_token = secrets.get(COMMIT_STATUS_TOKEN_SETTING) or (
+            SecretValue(None) if stack_values.get(COMMIT_STATUS_TOKEN_SETTING) else None)
+        gitops = resolve_gitops(stack_settings, stack_problem, problems, auth_mode=stack_settings.auth, repo=repo,
+                                commit_token=commit_token, bootstrap_token=token)
 
     if problems:
         raise ConfigError(problems)
