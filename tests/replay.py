@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from harness import DEPLOY_KEY, GIT_REPO, KEY, SECRET, Registration, Run
 
+PROVIDER = "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider"  # commit status, as the App
+
 
 @dataclass(frozen=True)
 class Step:
@@ -83,11 +85,13 @@ def _dependents_first(condemned: list[Registration]) -> list[Registration]:
 
 @dataclass
 class World:
-    """What the cluster and GitHub hold: Secrets by name, deploy keys, the GitRepository."""
+    """What the cluster and GitHub hold: Secrets by name, deploy keys, the GitRepository and the
+    commit status Provider (which reads the Git Secret as the GitHub App)."""
 
     secrets: dict[str, dict] = field(default_factory=dict)
     deploy_keys: set[str] = field(default_factory=set)
     git_repository: dict | None = None
+    provider: dict | None = None
 
     def apply(self, step: Step) -> None:
         reg, creating = step.resource, step.op != "delete"
@@ -101,9 +105,13 @@ class World:
             (self.deploy_keys.add if creating else self.deploy_keys.discard)(key)
         elif reg.type == GIT_REPO:
             self.git_repository = reg.inputs["spec"] if creating else None
+        elif reg.type == PROVIDER:
+            self.provider = reg.inputs["spec"] if creating else None
 
     def gap(self) -> str | None:
-        """Why Flux could not fetch now, or None."""
+        """Why Flux could not fetch (or post a status) now, or None."""
+        if self.provider is not None and self.provider["secretRef"]["name"] not in self.secrets:
+            return f"the commit status Provider references Secret {self.provider['secretRef']['name']}, which does not exist"
         if self.git_repository is None:
             return None
         name = self.git_repository["secretRef"]["name"]

@@ -123,3 +123,17 @@ def test_render_shows_the_generation(tmp_path, config_dir, capsys):
     out = capsys.readouterr().out
     assert "# Key rotation: generation '7': Secret flux-system-7." in out
     assert "name: flux-system-7" in out and "creates the key pair, the deploy key and the new Secret first" in out
+
+
+def test_app_rotation_switches_the_commit_status_provider_before_the_old_secret_goes(config_dir):
+    from pems import app_private_key
+
+    (config_dir / "github-app.pem").write_text(app_private_key())
+    (config_dir / "secrets-flux.yaml").unlink()
+    app = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678", "commitStatus": "true"}
+    old_run, new_run = _runs(config_dir, app, {**app, "keyRotation": "2"})
+    done, gaps = replay(old_run, new_run)
+    assert gaps == []
+    shown = [str(step) for step in done]
+    assert shown[0] == "create flux-secret-2" and shown[-1] == "delete flux-secret"
+    assert {"update flux-git-repository", "update flux-commit-status-provider"} == set(shown[1:3])
