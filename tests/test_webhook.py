@@ -155,7 +155,8 @@ def test_the_chart_renders_the_ingress_with_real_helm(config_dir):
 
 def test_check_and_render_show_it_redacted(tmp_path, config_dir, capsys):
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n  flux-bootstrap:webhookHost: {HOST}\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n  flux-bootstrap:webhookHost: {HOST}\n"
+                                              "  flux-bootstrap:webhookIngressClass: nginx\n")
     (config_dir / "secrets-flux.yaml").chmod(0o600)
     assert main(["--project-dir", str(tmp_path), "check", "--stack", "dev"]) == 0
     assert main(["--project-dir", str(tmp_path), "render", "--stack", "dev"]) == 0
@@ -163,3 +164,18 @@ def test_check_and_render_show_it_redacted(tmp_path, config_dir, capsys):
     assert f"# Sync on push: Receiver github at https://{HOST}/hook/<sha256 of the token>" in out
     assert "kind: Receiver" in out and "name: webhook-token" in out
     assert "token: <redacted>" in out and TOKEN not in out
+
+
+def test_commented_chart_values_are_read_by_a_template():
+    """values.yaml shows ingressClassName only in a comment; the values check accepts it because the
+    chart's Ingress template reads it (else Helm would silently ignore it)."""
+    import io
+    import tarfile
+
+    from flux_bootstrap.helm_values import COMMENTED_VALUES
+
+    with tarfile.open(fileobj=io.BytesIO(chart.carried_archive(chart.NEWEST_CARRIED)), mode="r:gz") as archive:
+        templates = "".join(archive.extractfile(m).read().decode() for m in archive.getmembers()
+                            if m.isfile() and "/templates/" in m.name)
+    for path in COMMENTED_VALUES:
+        assert ".Values." + ".".join(path) in templates, path
