@@ -137,3 +137,12 @@ def test_app_rotation_switches_the_commit_status_provider_before_the_old_secret_
     shown = [str(step) for step in done]
     assert shown[0] == "create flux-secret-2" and shown[-1] == "delete flux-secret"
     assert {"update flux-git-repository", "update flux-commit-status-provider"} == set(shown[1:3])
+
+
+def test_refused_where_the_deploy_key_is_added_by_hand(config_dir):
+    hosts = "gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    with pytest.raises(ConfigError) as err:
+        settings_for(config_dir, repo="https://gitlab.com/acme/fleet", knownHosts=hosts, keyRotation="2")
+    assert "flux-bootstrap:keyRotation" in str(err.value) and "only where the program registers" in str(err.value)
+    # Over HTTPS the Secret alone rotates, which needs nothing by hand.
+    assert settings_for(config_dir, repo="https://gitlab.com/acme/fleet", auth="https", keyRotation="2")

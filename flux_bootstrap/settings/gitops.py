@@ -92,6 +92,11 @@ def resolve_gitops(
 ) -> GitOpsSettings | None:
     """The loop settings, or None with the cross-setting problems appended."""
     found = _webhook_problems(stack, stack_problem)
+    if stack.key_rotation is not None and auth_mode == "deploy-key" and repo is not None and not repo.is_github:
+        # The new public key would reach the host only by hand, after the GitRepository switched to it.
+        found.append(stack_problem("keyRotation", "rotates without a gap only where the program registers the deploy "
+                                                  "key (GitHub): on this host the new key would be in use before you "
+                                                  "could add it. Remove it, and rotate as docs/operations.md describes."))
     token = _commit_status_token(stack, auth_mode, repo, commit_token, bootstrap_token, stack_problem, found)
     problems.extend(found)
     if found:
