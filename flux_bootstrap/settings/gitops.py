@@ -86,11 +86,15 @@ class GitOpsSettings(BaseModel):
 
 
 def resolve_gitops(
-    stack: GitOpsStack, stack_problem: Callable[[str, str], Problem], problems: list[Problem], *,
-    auth_mode: str, repo: RepoUrl | None = None, commit_token: SecretValue | None = None,
+    stack: GitOpsStack, stack_problem: Callable[[str, str], Problem], problems: list[Problem],
+    auth_mode: str = "deploy-key", repo: RepoUrl | None = None, commit_token: object = None,
     bootstrap_token: SecretStr | None = None,
 ) -> GitOpsSettings | None:
-    """The loop settings, or None with the cross-setting problems appended."""
+    """The loop settings, or None with the cross-setting problems appended. `commit_token` is the
+    stack's commitStatusToken as given: a SecretValue, or plain text (already refused as such:
+    counted as present), or "" / None (unset)."""
+    if not isinstance(commit_token, SecretValue):
+        commit_token = SecretValue(None) if commit_token else None
     found = _webhook_problems(stack, stack_problem)
     if stack.key_rotation is not None and auth_mode == "deploy-key" and repo is not None and not repo.is_github:
         # The new public key would reach the host only by hand, after the GitRepository switched to it.

@@ -187,12 +187,8 @@ def resolve_settings(
             problems=problems,
         )
 
-    gitops = None
-    if stack_settings is not None:
-        commit_token = secrets.get(COMMIT_STATUS_TOKEN_SETTING) or (
-            SecretValue(None) if stack_values.get(COMMIT_STATUS_TOKEN_SETTING) else None)
-        gitops = resolve_gitops(stack_settings, stack_problem, problems, auth_mode=stack_settings.auth, repo=repo,
-                                commit_token=commit_token, bootstrap_token=token)
+    gitops = stack_settings and resolve_gitops(stack_settings, stack_problem, problems, stack_settings.auth, repo,
+                                               stack_values.get(COMMIT_STATUS_TOKEN_SETTING), token)
 
     if problems:
         raise ConfigError(problems)
