@@ -52,9 +52,10 @@ def _metadata(name: str, namespace: str | None = NAMESPACE, annotations: dict[st
     return metadata
 
 
-def metadata(name: str) -> dict[str, Any]:
-    """Metadata of an object of ours in flux-system, labelled like every other."""
-    return _metadata(name)
+def metadata(name: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Metadata of an object of ours in flux-system, labelled like every other; with `settings`,
+    `pulumi up` waits for it to become Ready when waitForSync is on."""
+    return _metadata(name, annotations=_readiness(settings) if settings is not None else None)
 
 
 def namespace_manifest() -> dict[str, Any]:

@@ -189,8 +189,10 @@ def _webhook(settings: Settings, objects: list[PlannedObject]) -> Webhook | None
         return None
     token_secret = webhook.token_secret_manifest(Deferred.WEBHOOK_TOKEN, manifests.metadata(webhook.TOKEN_SECRET))
     objects.append(PlannedObject("webhook-secret", token_secret, ("namespace",)))
-    receiver = webhook.receiver_manifest(settings, manifests.metadata(webhook.RECEIVER_NAME), manifests.NAME)
-    objects.append(PlannedObject("receiver", receiver, ("release", "webhook-secret", "git-repository")))
+    # Ready (its path served) before the GitHub webhook is added: GitHub pings it at once.
+    receiver = webhook.receiver_manifest(settings, manifests.metadata(webhook.RECEIVER_NAME, settings), manifests.NAME)
+    objects.append(PlannedObject("receiver", receiver, ("release", "webhook-secret", "git-repository"),
+                                 timeouts=manifests.custom_timeouts(settings, "Receiver")))
     return Webhook(host=hook.host, registered=webhook.registers_webhook(settings))
 
 

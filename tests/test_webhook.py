@@ -88,7 +88,9 @@ def test_on_github_one_run_creates_token_receiver_and_webhook(config_dir):
     assert "configuration" in hook.secret_inputs  # the token is a secret on the wire and in the state
     assert hook.inputs["events"] == ["push"] and hook.inputs["active"] is True
     assert hook.inputs["repository"] == "manifests"
-    assert receiver.urn in hook.dependencies  # GitHub's ping finds the Receiver
+    assert receiver.urn in hook.dependencies  # GitHub's ping finds the Receiver, Ready:
+    assert receiver.inputs["metadata"]["annotations"] == {"pulumi.com/waitFor": "condition=Ready"}
+    assert receiver.custom_timeouts["create"] == "5m"
     assert run.outputs["webhookUrl"] == config["url"] and "webhookUrl" not in run.secret_outputs
     assert run.outputs["webhookId"] == "flux-webhook-id"
     assert "webhookSecret" not in run.outputs
