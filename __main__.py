@@ -29,3 +29,9 @@ pulumi.export("namespace", manifests.NAMESPACE)
 pulumi.export("chartVersion", settings.chart_version)
 if flux.sops_recipient is not None:
     pulumi.export("sopsAgeRecipient", flux.sops_recipient)  # encrypt to it: sops --age <recipient>
+if flux.webhook_url is not None:  # webhookHost: sync on push
+    pulumi.export("webhookUrl", flux.webhook_url)
+    if flux.webhook_id is not None:  # on GitHub, the program added the repository webhook
+        pulumi.export("webhookId", flux.webhook_id)
+    else:  # elsewhere: add the webhook by hand, with the token of this Secret
+        pulumi.export("webhookSecret", plan.webhook.secret_ref)

@@ -62,18 +62,22 @@ def deferred_values(name: str, plan: Plan, gh: github.Provider | None, parent: p
         values[Deferred.TOKEN] = pulumi.Output.secret(settings.token.get_secret_value())
     if settings.auth.app_private_key is not None:
         values[Deferred.APP_PRIVATE_KEY] = pulumi.Output.secret(settings.auth.app_private_key.get_secret_value())
+    if settings.gitops.commit_status_token is not None:
+        values[Deferred.COMMIT_STATUS_TOKEN] = pulumi.Output.secret(settings.gitops.commit_status_token.get_secret_value())
     deploy_key = plan.deploy_key
     if deploy_key is None:
         return values
     if plan.host_keys_published:  # before the key: a failure leaves nothing behind
         values[Deferred.KNOWN_HOSTS] = _published_known_hosts(settings, gh, parent)
-    key = tls.PrivateKey(f"{name}-deploy-key", **deploy_key.key_args, opts=pulumi.ResourceOptions(parent=parent))
+    # Per credential generation (keyRotation): a new generation is new resources, the old ones
+    # are deleted at the end of the update, after the GitRepository switched (rotation.py).
+    key = tls.PrivateKey(f"{name}-{deploy_key.resource}", **deploy_key.key_args, opts=pulumi.ResourceOptions(parent=parent))
     values.key = key
     values[Deferred.IDENTITY] = key.private_key_openssh
     values[Deferred.IDENTITY_PUB] = key.public_key_openssh
     if deploy_key.registered:
-        values.resources["deploy-key"] = github.RepositoryDeployKey(
-            f"{name}-deploy-key",
+        values.resources[deploy_key.resource] = github.RepositoryDeployKey(
+            f"{name}-{deploy_key.resource}",
             title=deploy_key.title,
             repository=settings.repo.name,
             key=key.public_key_openssh,

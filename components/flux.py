@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from flux_bootstrap.plan import Deferred, Plan, PlannedObject, fill_deferred
 from flux_bootstrap.sops import key_file_text as age_key_file_text
 
-from . import credentials, sops
+from . import credentials, sops, webhook
 from .preflight import checked_branch
 from .stack_config import KubernetesTarget
 
@@ -23,6 +23,8 @@ class FluxBootstrap(pulumi.ComponentResource):
     private_key_urn: pulumi.Output[str] | None
     branch: pulumi.Output[str]
     sops_recipient: pulumi.Output[str] | None  # with SOPS on: the age public key to encrypt to
+    webhook_url: pulumi.Output[str] | None  # with webhookHost: the receiver's URL
+    webhook_id: pulumi.Output[str] | None  # on GitHub: the repository webhook's id
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         if settings.sops.enabled:
             identity = sops.age_identity(name, settings, self)
             values[Deferred.SOPS_IDENTITY] = identity.apply(age_key_file_text)
+        self.webhook_url = self._webhook_token(name, plan, values)
         registered: dict[str, pulumi.Resource] = dict(values.resources)
         for planned in plan.objects:
             if planned.resource == "git-repository":
@@ -63,6 +66,8 @@ class FluxBootstrap(pulumi.ComponentResource):
             registered[planned.resource] = self._kubernetes_object(
                 f"{name}-{planned.resource}", planned, values, self._options(planned, cluster, registered)
             )
+        hook = webhook.repository_webhook(name, plan, self.webhook_url, values, gh, registered, self)
+        self.webhook_id = hook.id if hook is not None else None
 
         key = values.key
         self.public_key = key.public_key_openssh if key else None
@@ -70,8 +75,16 @@ class FluxBootstrap(pulumi.ComponentResource):
         self.private_key_urn = key.urn if key else None
         self.sops_recipient = sops.recipient(identity) if settings.sops.enabled else None
         self.branch = pulumi.Output.from_input(branch)
-        outputs = {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch}
+        outputs = {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch,
+                   "webhook_url": self.webhook_url, "webhook_id": self.webhook_id}
         self.register_outputs({k: v for k, v in outputs.items() if v is not None})
+
+    def _webhook_token(self, name: str, plan: Plan, values: dict) -> pulumi.Output[str] | None:
+        """With webhookHost: the random token (for the plan's Secret), and the receiver's URL."""
+        if plan.webhook is None:
+            return None
+        token = values[Deferred.WEBHOOK_TOKEN] = webhook.token(name, self)
+        return webhook.hook_url(plan, token)
 
     def _options(self, planned: PlannedObject, cluster: k8s.Provider, registered: dict) -> pulumi.ResourceOptions:
         timeouts = pulumi.CustomTimeouts(**planned.timeouts) if planned.timeouts else None

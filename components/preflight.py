@@ -136,6 +136,10 @@ class _Lookups:
         _, error = self._ask(github.get_repository_deploy_keys, repository=self.settings.repo.name)
         return rules.DeployKeysFacts(error=error)
 
+    def webhooks(self) -> rules.WebhooksFacts:
+        _, error = self._ask(github.get_repository_webhooks, repository=self.settings.repo.name)
+        return rules.WebhooksFacts(error=error)
+
     def credential(self) -> rules.Credential:
         auth = self.settings.auth
         if auth.lookups_as_app:
@@ -154,7 +158,9 @@ class _Lookups:
         branch, path = self.branch_and_path(branch_name)
         # Deploy keys are only checked where the program registers one.
         deploy_keys = self.deploy_keys() if settings.auth.mode == "deploy-key" else None
+        # Webhooks only where the program adds one (sync on push).
+        webhooks = self.webhooks() if settings.gitops.webhook is not None else None
         return rules.Facts(
             facts.repository, facts.stack, facts.given_branch, repo,
-            branch=branch, path=path, deploy_keys=deploy_keys, credential=credential,
+            branch=branch, path=path, deploy_keys=deploy_keys, credential=credential, webhooks=webhooks,
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, chart, credentials, manifests, sops
+from . import __version__, chart, commit_status, credentials, manifests, rotation, sops, webhook
 from .bounded_read import present
 from .cluster_target import cluster_target
 from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems
@@ -309,6 +309,9 @@ def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, wit
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
         f"# {credentials.describe(settings, manifests.deploy_key_title(settings))}\n"
         f"# {chart.describe(version)}.\n"
+        f"# {rotation.describe(settings, manifests.NAME)}\n"
+        f"# {webhook.describe(settings)}\n"
+        f"# {commit_status.describe(settings)}\n"
         + _sops_line(settings)
         + f"# The Helm release {planned.release.name} and its values: flux-bootstrap render --values --stack {stack}\n"
     )

@@ -200,13 +200,34 @@ def _same_kind(default: Any, value: Any) -> bool:
     return default is None or _kind(default) == _kind(value)
 
 
+# Values the chart's templates read that its values.yaml only shows in a comment, with the type
+# they take (tests/test_webhook.py checks that a template reads each).
+COMMENTED_VALUES: dict[tuple[str, ...], Any] = {
+    ("notificationController", "webhookReceiver", "ingress", "ingressClassName"): "",
+}
+
+
+def _with_commented(defaults: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for path, default in COMMENTED_VALUES.items():
+        merged = deep_merge(merged, _nested(path, default))
+    return merged
+
+
+def _nested(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    for key in reversed(path):
+        value = {key: value}
+    return value
+
+
 def value_problems(values: dict[str, Any], defaults: dict[str, Any]) -> list[tuple[str, str]]:
     """(dotted key path, message) for every value that is not in the chart's values.yaml
     (`defaults`), has another type there, or is null where values.yaml has a value (Helm deletes a
     key set to null, and the templates read the chart's default). Below an empty map of values.yaml
     (`nodeSelector: {}`) and below annotations and labels (which values.yaml may pre-fill) any key
-    is accepted: those maps are free-form. Never echoes a value."""
-    return list(_walk(values, defaults, ()))
+    is accepted: those maps are free-form. Keys values.yaml only shows in a comment count as
+    present (COMMENTED_VALUES). Never echoes a value."""
+    return list(_walk(values, _with_commented(defaults), ()))
 
 
 def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, str]]:

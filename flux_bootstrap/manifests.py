@@ -52,6 +52,12 @@ def _metadata(name: str, namespace: str | None = NAMESPACE, annotations: dict[st
     return metadata
 
 
+def metadata(name: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Metadata of an object of ours in flux-system, labelled like every other; with `settings`,
+    `pulumi up` waits for it to become Ready when waitForSync is on."""
+    return _metadata(name, annotations=_readiness(settings) if settings is not None else None)
+
+
 def namespace_manifest() -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _metadata(NAMESPACE, namespace=None)}
 
@@ -61,12 +67,13 @@ def known_hosts(host_keys: Iterable[str], host: str = GITHUB_HOST) -> str:
     return from_published_keys(host_keys, host)
 
 
-def git_secret_manifest(string_data: Any) -> dict[str, Any]:
-    """The Secret the GitRepository reads; `string_data` from credentials (per auth mode)."""
+def git_secret_manifest(string_data: Any, name: str = NAME) -> dict[str, Any]:
+    """The Secret the GitRepository reads; `string_data` from credentials (per auth mode); `name`
+    per credential generation (rotation.py)."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _metadata(NAME),
+        "metadata": _metadata(name),
         "type": "Opaque",
         "stringData": string_data,
     }
@@ -81,7 +88,7 @@ def _readiness(settings: Settings) -> dict[str, str] | None:
     return {"pulumi.com/waitFor": "condition=Ready"} if settings.wait_for_sync else None
 
 
-def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
+def git_repository_manifest(settings: Settings, branch: str, secret_name: str = NAME) -> dict[str, Any]:
     return {
         "apiVersion": GIT_REPOSITORY_API,
         "kind": "GitRepository",
@@ -90,7 +97,7 @@ def git_repository_manifest(settings: Settings, branch: str) -> dict[str, Any]:
             "interval": settings.interval,
             **({"provider": provider} if (provider := credentials.git_provider(settings)) else {}),
             "ref": {"branch": branch},
-            "secretRef": {"name": NAME},
+            "secretRef": {"name": secret_name},
             "url": credentials.flux_url(settings),
         },
     }

@@ -9,12 +9,12 @@ description. Nothing here reads a file or the network but the carried chart arch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable
 
-from . import credentials, manifests
-from .helm_values import HelmReleaseSpec
+from . import commit_status, credentials, manifests, rotation, webhook
+from .helm_values import HelmReleaseSpec, deep_merge
 from .settings import Settings
 
 
@@ -27,6 +27,8 @@ class Deferred(Enum):
     TOKEN = ("the token", True)
     APP_PRIVATE_KEY = ("the GitHub App's private key", True)
     SOPS_IDENTITY = ("the SOPS age key", True)
+    WEBHOOK_TOKEN = ("the webhook token (random, made by pulumi up, kept in the stack's state)", True)
+    COMMIT_STATUS_TOKEN = ("the commit status token", True)
     BRANCH = ("the repository's default branch, looked up on GitHub", False)
 
     @property
@@ -65,6 +67,21 @@ class DeployKey:
     title: str
     read_only: bool
     registered: bool  # on GitHub the program adds it; elsewhere the user adds the public key
+    # The Pulumi name suffix of the key pair and the deploy key: per generation (rotation.py).
+    resource: str = rotation.DEPLOY_KEY_RESOURCE
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Sync on push: where the receiver is reached, and (on GitHub) the repository webhook to add."""
+
+    host: str
+    registered: bool  # on GitHub the program adds the webhook; elsewhere the user does (outputs)
+    events: tuple[str, ...] = webhook.GITHUB_EVENTS
+    secret_ref: str = f"{manifests.NAMESPACE}/{webhook.TOKEN_SECRET}"
+
+    def url(self, token: str) -> str:
+        return webhook.url(self.host, token)
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ class Plan:
     # Where known_hosts comes from when Deferred.KNOWN_HOSTS is used: the GitHub server's /meta.
     host_keys_published: bool
     warnings: tuple[str, ...] = field(default=())
+    webhook: Webhook | None = None
 
     def object(self, resource: str) -> PlannedObject:
         return next(planned for planned in self.objects if planned.resource == resource)
@@ -105,7 +123,12 @@ def plan(settings: Settings) -> Plan:
         # Retained: objects Flux created from Git may live in it and hold finalizers.
         protect=settings.protect, retain_on_delete=True,
     )
-    secret = PlannedObject("secret", manifests.git_secret_manifest(_git_secret_data(settings)), ("namespace",))
+    # Per credential generation (keyRotation): a new one is created before the GitRepository
+    # switches to it, the old one deleted after (rotation.py).
+    secret_resource, secret_name = rotation.secret_resource(settings), rotation.secret_name(settings, manifests.NAME)
+    secret = PlannedObject(
+        secret_resource, manifests.git_secret_manifest(_git_secret_data(settings), secret_name), ("namespace",)
+    )
     objects = [namespace, secret]
     decryption: tuple[str, ...] = ()
     if settings.sops.enabled:
@@ -117,22 +140,60 @@ def plan(settings: Settings) -> Plan:
     # while the controllers still run to clear their finalizers. The deploy key (when registered)
     # must be on GitHub before Flux's first fetch.
     branch = settings.branch or Deferred.BRANCH
-    key_wait = ("deploy-key",) if deploy_key and deploy_key.registered else ()
+    key_wait = (deploy_key.resource,) if deploy_key and deploy_key.registered else ()
     objects.append(PlannedObject(
-        "git-repository", manifests.git_repository_manifest(settings, branch), ("release", "secret", *key_wait),
+        "git-repository", manifests.git_repository_manifest(settings, branch, secret_name),
+        ("release", secret_resource, *key_wait),
         timeouts=manifests.custom_timeouts(settings, "GitRepository"),
     ))
     objects.append(PlannedObject(
         "kustomization", manifests.kustomization_manifest(settings), ("release", "git-repository", *decryption),
         timeouts=manifests.custom_timeouts(settings, "Kustomization"),
     ))
+    planned_webhook = _webhook(settings, objects)
+    _commit_status(settings, objects, secret_resource, secret_name)
+    if planned_webhook is not None:
+        # Ours first, so the stack's helmValues (already in the release's values) still win.
+        release = replace(release, values=deep_merge(webhook.ingress_values(settings), release.values))
     return Plan(
         settings=settings,
         objects=tuple(objects),
         release=release,
         deploy_key=deploy_key,
         host_keys_published=credentials.host_keys_published(settings),
+        webhook=planned_webhook,
     )
+
+
+def _commit_status(settings: Settings, objects: list[PlannedObject], git_secret: str, git_secret_name: str) -> None:
+    """Commit status: the Provider (as the App from the Git Secret, or with its own token Secret) and
+    the Alert, appended to `objects`."""
+    if not settings.gitops.commit_status:
+        return
+    secret, secret_name = git_secret, git_secret_name
+    if not commit_status.uses_app(settings):
+        secret, secret_name = "commit-status-secret", commit_status.NAME
+        token = commit_status.token_secret_manifest(Deferred.COMMIT_STATUS_TOKEN, manifests.metadata(secret_name))
+        objects.append(PlannedObject(secret, token, ("namespace",)))
+    provider = commit_status.provider_manifest(settings, manifests.metadata(commit_status.NAME), secret_name)
+    objects.append(PlannedObject("commit-status-provider", provider, ("release", secret)))
+    alert = commit_status.alert_manifest(manifests.metadata(commit_status.NAME), manifests.NAME)
+    objects.append(PlannedObject("commit-status-alert", alert, ("release", "commit-status-provider", "kustomization")))
+
+
+def _webhook(settings: Settings, objects: list[PlannedObject]) -> Webhook | None:
+    """Sync on push: the token Secret and the Receiver appended to `objects` (after every object a
+    stack without it has, so their order is unchanged)."""
+    hook = settings.gitops.webhook
+    if hook is None:
+        return None
+    token_secret = webhook.token_secret_manifest(Deferred.WEBHOOK_TOKEN, manifests.metadata(webhook.TOKEN_SECRET))
+    objects.append(PlannedObject("webhook-secret", token_secret, ("namespace",)))
+    # Ready (its path served) before the GitHub webhook is added: GitHub pings it at once.
+    receiver = webhook.receiver_manifest(settings, manifests.metadata(webhook.RECEIVER_NAME, settings), manifests.NAME)
+    objects.append(PlannedObject("receiver", receiver, ("release", "webhook-secret", "git-repository"),
+                                 timeouts=manifests.custom_timeouts(settings, "Receiver")))
+    return Webhook(host=hook.host, registered=webhook.registers_webhook(settings))
 
 
 def _git_secret_data(settings: Settings) -> dict[str, Any]:
@@ -151,7 +212,8 @@ def _deploy_key(settings: Settings) -> DeployKey | None:
         return None
     return DeployKey(
         key_args=manifests.private_key_args(settings),
-        title=manifests.deploy_key_title(settings),
+        title=rotation.title(settings, manifests.deploy_key_title(settings)),
         read_only=not settings.read_write_key,
         registered=credentials.registers_deploy_key(settings),
+        resource=rotation.deploy_key_resource(settings),
     )

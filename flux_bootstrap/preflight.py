@@ -23,6 +23,7 @@ from dataclasses import dataclass
 METADATA = "Metadata: Read-only"
 CONTENTS = "Contents: Read-only"
 ADMINISTRATION = "Administration: Read and write"
+WEBHOOKS = "Webhooks: Read and write"
 TOKEN_ACCESS = (
     f"fine-grained token: 'Repository access' must include {{repo}}, with {METADATA} and {ADMINISTRATION} "
     "(an organisation may have to approve the token); classic token: the 'repo' scope"
@@ -130,6 +131,13 @@ class DeployKeysFacts:
 
 
 @dataclass(frozen=True)
+class WebhooksFacts:
+    """get_repository_webhooks (sync on push on GitHub): listing them needs the permission that manages them."""
+
+    error: GitHubError | None = None
+
+
+@dataclass(frozen=True)
 class Credential:
     """Who the lookups authenticate as, and whether Flux itself reads the repository with it."""
 
@@ -156,6 +164,7 @@ class Facts:
     path: PathFacts | None = None  # None: not looked up (no branch to look in)
     deploy_keys: DeployKeysFacts | None = None  # None: not looked up (no deploy key in this auth mode)
     credential: Credential = Credential()
+    webhooks: WebhooksFacts | None = None  # None: not looked up (no webhook: webhookHost unset)
 
 
 @dataclass(frozen=True)
@@ -429,6 +438,18 @@ def deploy_key_errors(repository: str, keys: DeployKeysFacts) -> list[str]:
     ]
 
 
+def webhook_warnings(repository: str, hooks: WebhooksFacts, credential: Credential) -> list[str]:
+    """A warning, not an error: listing may be refused where creating is allowed (and the reverse)."""
+    if hooks.error is None:
+        return []
+    who = (f"{credential.app} may not manage the webhooks of {repository}: give the App {WEBHOOKS}"
+           if credential.app else
+           f"The token may not manage the webhooks of {repository}: give it {WEBHOOKS} on {repository} "
+           "(fine-grained token), or use a classic token with the 'repo' or 'admin:repo_hook' scope")
+    return [f"{who} (GitHub answered {hooks.error.answer} when listing them). Without it, creating the repository "
+            "webhook fails at the end of pulumi up, after Flux is installed (it then still polls)."]
+
+
 def check(facts: Facts) -> Result:
     """Every rule over the gathered facts: the branch Flux will track, errors and warnings."""
     errors = repository_errors(facts.repository, facts.repo, facts.credential)
@@ -449,6 +470,8 @@ def check(facts: Facts) -> Result:
         warnings += found_warnings
     if facts.deploy_keys is not None:
         errors += deploy_key_errors(facts.repository, facts.deploy_keys)
+    if facts.webhooks is not None:
+        warnings += webhook_warnings(facts.repository, facts.webhooks, facts.credential)
     return Result(branch=branch, errors=tuple(dict.fromkeys(errors)), warnings=tuple(warnings))
 
 

@@ -29,7 +29,7 @@ from .settings.tuning import TuningSettings
 from .tuning import chart_values as tuned_values
 
 KUBERNETES_VERSION = "1.33"  # a release the Flux 2.8 line supports; Namespace and Secret are stable
-FLUX_KINDS = ("GitRepository", "Kustomization")
+FLUX_KINDS = ("GitRepository", "Kustomization", "Receiver", "Provider", "Alert")
 
 
 def _strict(schema: Any) -> Any:

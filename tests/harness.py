@@ -35,6 +35,9 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 SECRET = "kubernetes:core/v1:Secret"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
+RECEIVER = "kubernetes:notification.toolkit.fluxcd.io/v1:Receiver"
+WEBHOOK = "github:index/repositoryWebhook:RepositoryWebhook"
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
 PROJECT = "flux-bootstrap"
 # GitHub's published host keys have this shape; the test needs no network.
@@ -181,8 +184,9 @@ REPOSITORY = "github:index/getRepository:getRepository"
 BRANCH = "github:index/getBranch:getBranch"
 TREE = "github:index/getTree:getTree"
 DEPLOY_KEYS = "github:index/getRepositoryDeployKeys:getRepositoryDeployKeys"
+WEBHOOKS = "github:index/getRepositoryWebhooks:getRepositoryWebhooks"
 SSH_KEYS = "github:index/getSshKeys:getSshKeys"
-LOOKUPS = (REPOSITORY, BRANCH, TREE, DEPLOY_KEYS)
+LOOKUPS = (REPOSITORY, BRANCH, TREE, DEPLOY_KEYS)  # with webhookHost also WEBHOOKS
 
 
 @dataclass
@@ -235,7 +239,7 @@ class FakeCloud(pulumi.runtime.Mocks):
         self.run.events.append(f"invoke {args.token}")
         if args.token == SSH_KEYS:
             return {"keys": list(self.host_keys)}
-        if args.token not in LOOKUPS:
+        if args.token not in LOOKUPS + (WEBHOOKS,):
             raise AssertionError(f"unexpected invoke {args.token}")
         scenario = self.scenario
         if args.token in scenario.refusals:
@@ -254,6 +258,8 @@ class FakeCloud(pulumi.runtime.Mocks):
             return self._failure(args, "404 Not Found")
         if args.token == DEPLOY_KEYS:
             return {"repository": args.args["repository"], "keys": []}
+        if args.token == WEBHOOKS:
+            return {"repository": args.args["repository"], "webhooks": []}
         if not scenario.branches:
             return self._failure(args, "409 Git Repository is empty.")
         if args.token == BRANCH:

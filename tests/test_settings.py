@@ -135,7 +135,7 @@ def test_repository_root_path(config_dir):
         ({"branch": "bad..name"}, "branch", "'..'"),
         ({"repo": "https://gitlab.com/a/b"}, "knownHosts", "is required for deploy-key on a host that is not GitHub"),
         ({"githubToken": "plain-token-value"}, "githubToken", "--secret"),
-        ({"branch": SecretValue("main")}, "branch", "only githubToken, sopsAgeKey, githubAppPrivateKey are"),
+        ({"branch": SecretValue("main")}, "branch", "only githubToken, sopsAgeKey, githubAppPrivateKey, commitStatusToken are"),
         ({"githubToken": SecretValue("   ")}, "githubToken", "empty"),
         ({"reop": "x"}, "reop", "not a known setting"),
     ],
@@ -174,4 +174,4 @@ def test_no_token_anywhere_names_both_ways(config_dir):
 
 def test_setting_names_cover_the_model():
     assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_SETTINGS)
-    assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey", "githubAppPrivateKey"}
+    assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey", "githubAppPrivateKey", "commitStatusToken"}

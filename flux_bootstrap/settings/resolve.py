@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from ..bounded_read import present
 from ..errors import ConfigError, Problem
 from ..git_url import KIND_AZURE, RepoUrl
+from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsSettings, resolve_gitops
 from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
@@ -57,6 +58,7 @@ class Settings(BaseModel):
     sops: SopsSettings = SopsSettings()
     auth: AuthSettings = AuthSettings()
     tuning: TuningSettings = TuningSettings()
+    gitops: GitOpsSettings = GitOpsSettings()
 
     @property
     def kustomization_path(self) -> str:
@@ -185,10 +187,14 @@ def resolve_settings(
             problems=problems,
         )
 
+    gitops = stack_settings and resolve_gitops(stack_settings, stack_problem, problems, stack_settings.auth, repo,
+                                               stack_values.get(COMMIT_STATUS_TOKEN_SETTING), token)
+
     if problems:
         raise ConfigError(problems)
     # No problems means every part validated; flux.yaml is required when the stack gives no repo.
     assert stack_settings is not None and sops is not None and repo is not None and auth is not None and tuning is not None
+    assert gitops is not None
     path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
     return Settings(
         project=project,
@@ -211,6 +217,7 @@ def resolve_settings(
         sops=sops,
         auth=auth,
         tuning=tuning,
+        gitops=gitops,
     )
 
 

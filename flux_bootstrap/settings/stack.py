@@ -14,6 +14,7 @@ from pydantic import Field
 from .auth import APP_KEY_SETTING, AuthStack
 from .base import Group
 from .files import TOKEN_SETTING
+from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsStack
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
 from .sops import SOPS_KEY_SETTING, SopsStack
 from .tuning import TUNING_STRUCTURED, TuningStack
@@ -55,13 +56,15 @@ class PreflightStack(Group):
     preflight: StackBool = True
 
 
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack):
+class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack,
+                    GitOpsStack):
     """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
 
 
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
 SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
-                                   APP_KEY_SETTING: "the GitHub App's private key"}
+                                   APP_KEY_SETTING: "the GitHub App's private key",
+                                   COMMIT_STATUS_TOKEN_SETTING: "the commit status token"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
 SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)
