@@ -23,10 +23,10 @@ from .fields import SecretValue, StackValue, folder, normalise_path
 from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import location, messages
-from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
+from .sops_settings import SOPS_KEY_SETTING, SopsSettings, resolve_sops
 from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, SETTING_NAMES, TOKEN_SETTING, KeyAlgorithm, StackSettings
 from .stack_keys import unknown_setting
-from .tuning import TuningSettings, resolve_tuning
+from .tuning_settings import TuningSettings, resolve_tuning
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
 

@@ -15,8 +15,8 @@ from .auth import APP_KEY_SETTING, AuthStack
 from .base import Group
 from .files import TOKEN_SETTING
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
-from .sops import SOPS_KEY_SETTING, SopsStack
-from .tuning import TUNING_STRUCTURED, TuningStack
+from .sops_settings import SOPS_KEY_SETTING, SopsStack
+from .tuning_settings import TUNING_STRUCTURED, TuningStack
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
