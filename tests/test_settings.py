@@ -11,7 +11,7 @@ from flux_bootstrap.settings import (
     SECRET_SETTINGS,
     SETTING_NAMES,
     SecretValue,
-    StackSettings,
+    SETTING_FIELDS,
     resolve_settings,
 )
 
@@ -173,5 +173,5 @@ def test_no_token_anywhere_names_both_ways(config_dir):
 
 
 def test_setting_names_cover_the_model():
-    assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_SETTINGS)
+    assert set(SETTING_NAMES) == {f.alias or n for n, f in SETTING_FIELDS.items()} | set(SECRET_SETTINGS)
     assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey", "githubAppPrivateKey"}

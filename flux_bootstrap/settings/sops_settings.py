@@ -2,38 +2,31 @@
 
 `sops: generate` keeps a key made once in the stack's state (the program makes it); `provided`
 takes the secret stack setting `sopsAgeKey`, or else the file `age.agekey` beside the config
-files. The key is checked here, with the same clean errors as every other setting.
+files. One model per mode, tagged by `sops`: `sopsAgeKey` with another mode is refused by the
+schema, and the `provided` model always holds its key's source (and the key, when decrypted).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import AfterValidator, Discriminator, Field, SecretStr, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 
 from .. import sops as age
 from ..bounded_read import present
 from ..errors import Problem
+from .base import Group, facts, file_facts, refuse_when
 from .fields import SecretValue
 from .files import display_path, read_secret_text
-from .base import Group
+from .messages import Refusal
 
 SOPS_KEY_SETTING = "sopsAgeKey"
 SopsMode = Literal["off", "generate", "provided"]
+_UNUSED_KEY = ("is only used with `sops: provided`. Set sops to provided, "
+               f"or remove it: pulumi config rm {SOPS_KEY_SETTING}")
 
 
-class SopsStack(Group):
-    sops: SopsMode = "off"
-
-
-class SopsSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    mode: SopsMode = "off"
-    # `provided` only: the identity, or None offline when the stack's encrypted setting was not decrypted.
-    identity: SecretStr | None = None
-    identity_source: str = ""
-
+class _Sops(Group):
     @property
     def enabled(self) -> bool:
         return self.mode != "off"
@@ -41,52 +34,80 @@ class SopsSettings(BaseModel):
     @property
     def recipient(self) -> str | None:
         """The public recipient, when it can be known without deploying (a provided key at hand)."""
-        return age.recipient_of(self.identity.get_secret_value()) if self.identity is not None else None
+        identity = getattr(self, "identity", None)
+        return age.recipient_of(identity.get_secret_value()) if identity is not None else None
 
 
-def resolve_sops(
-    project: str,
-    mode: SopsMode,
-    key_value: SecretValue | None,
-    config_dir: Path,
-    project_dir: Path,
-    stack_problem: Callable[[str, str], Problem],
-    problems: list[Problem],
-) -> SopsSettings | None:
-    key_file = config_dir / age.KEY_FILE
-    if mode != "provided":
-        if key_value is not None:
-            problems.append(
-                stack_problem(SOPS_KEY_SETTING, "is only used with `sops: provided`. Set sops to provided, "
-                                                f"or remove it: pulumi config rm {SOPS_KEY_SETTING}")
-            )
-            return None
-        return SopsSettings(mode=mode)
-
-    if key_value is not None:
-        source = f"stack setting {project}:{SOPS_KEY_SETTING}"
-        if key_value.plaintext is None:  # offline: present, not decrypted
-            return SopsSettings(mode=mode, identity_source=source)
-        identity = _checked(key_value.plaintext, lambda message: stack_problem(SOPS_KEY_SETTING, message), problems)
-        return SopsSettings(mode=mode, identity=identity, identity_source=source) if identity else None
-
-    source = display_path(key_file, project_dir)
-    if not present(key_file):
-        problems.append(
-            stack_problem("sops", f"is provided, but there is no age key: store it in the stack with "
-                                  f"`pulumi config set --secret {SOPS_KEY_SETTING} < key.txt`, or put the key file at {source}.")
-        )
-        return None
-    text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file", problems)
-    if text is None:
-        return None
-    identity = _checked(text, lambda message: Problem(source, message), problems)
-    return SopsSettings(mode=mode, identity=identity, identity_source=source) if identity else None
+_NoKey = Annotated[Any, AfterValidator(refuse_when(_UNUSED_KEY))]
 
 
-def _checked(text: str, problem: Callable[[str], Problem], problems: list[Problem]) -> SecretStr | None:
+class SopsOff(_Sops):
+    mode: Literal["off"] = Field("off", alias="sops")
+    identity: _NoKey = Field(None, alias=SOPS_KEY_SETTING)
+
+
+class SopsGenerate(_Sops):
+    mode: Literal["generate"] = Field(alias="sops")
+    identity: _NoKey = Field(None, alias=SOPS_KEY_SETTING)
+
+
+class SopsProvided(_Sops):
+    mode: Literal["provided"] = Field(alias="sops")
+    # None offline, when the stack's encrypted setting was not decrypted.
+    identity: SecretStr | None = Field(None, alias=SOPS_KEY_SETTING, validate_default=True)
+    identity_source: str = ""  # the stack setting or the key file
+
+    @model_validator(mode="before")
+    @classmethod
+    def _source(cls, data: Any, info: ValidationInfo) -> Any:
+        known = facts(info)
+        if isinstance(data, dict) and not data.get("identity_source") and known is not None and known.config_dir is not None:
+            given = data.get(SOPS_KEY_SETTING, data.get("identity")) is not None
+            where = (known.setting_source(SOPS_KEY_SETTING) if given
+                     else display_path(known.config_dir / age.KEY_FILE, known.project_dir))
+            data = {**data, "identity_source": where}
+        return data
+
+    @field_validator("identity", mode="plain")
+    @classmethod
+    def _identity(cls, value: Any, info: ValidationInfo) -> SecretStr | None:
+        if isinstance(value, SecretStr):
+            return value  # checked when it was first read
+        if isinstance(value, SecretValue):
+            return None if value.plaintext is None else _checked(value.plaintext)
+        known = file_facts(info)
+        return _key_file(known) if known is not None else None
+
+
+def _checked(text: str, source: str | None = None) -> SecretStr:
     try:
         return SecretStr(age.parse_identity(text))
     except age.AgeKeyError as err:  # our own words, never the key
-        problems.append(problem(str(err)))
-        return None
+        raise Refusal.of(Problem(source, str(err))) if source else ValueError(str(err)) from None
+
+
+def _key_file(known) -> SecretStr:
+    key_file = known.config_dir / age.KEY_FILE
+    source = display_path(key_file, known.project_dir)
+    if not present(key_file):
+        raise Refusal(f"is provided, but there is no age key: store it in the stack with `pulumi config set --secret "
+                      f"{SOPS_KEY_SETTING} < key.txt`, or put the key file at {source}.", at="sops")
+    found: list[Problem] = []
+    text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file", found)
+    if text is None:
+        raise Refusal.of(found[0])
+    return _checked(text, source)
+
+
+def _mode(value: Any) -> str:
+    return value.get("sops", "off") if isinstance(value, dict) else getattr(value, "mode", "off")
+
+
+Sops = Annotated[
+    Union[Annotated[SopsOff, Tag("off")], Annotated[SopsGenerate, Tag("generate")], Annotated[SopsProvided, Tag("provided")]],
+    Discriminator(_mode, custom_error_type="mode_error", custom_error_message="must be one of: {expected}.",
+                  custom_error_context={"expected": "'off', 'generate' or 'provided'"}),
+]
+SOPS = TypeAdapter(Sops)
+SOPS_MODELS = (SopsOff, SopsGenerate, SopsProvided)
+SOPS_NAMES = ("sops", SOPS_KEY_SETTING)
