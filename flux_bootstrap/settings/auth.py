@@ -7,7 +7,10 @@
   own GitHub lookups authenticate as the App too.
 - `https`: Flux fetches over HTTPS with the token as password, on any host.
 
-A setting of another mode is refused, never ignored. Secrets (the App's private key) come only
+One model per mode, tagged by `auth` (`Auth`): a setting of another mode is a field of the
+mode's model that refuses any value, so it is refused by the schema, never ignored, and the
+resolved Settings hold the mode's own model. Rules that need the repository or the chart version
+read them from the validation context (`base.Facts`). Secrets (the App's private key) come only
 from a `--secret` setting or a file beside the config files; messages never hold a value.
 """
 
@@ -459,21 +462,24 @@ def token_use(plain: dict[str, object], repo: RepoUrl | None, github_url: str | 
     if mode == "github-app":
         # The provider's App authentication needs the numeric installation id; with only the
         # owner, the program's own lookups use the token.
-        return "unused" if _valid(AppId, plain.get("githubAppInstallationId")) else "required"
+        return "unused" if _valid(_APP_ID, plain.get("githubAppInstallationId")) else "required"
     on_github = repo is None or repo.is_github or (github_url is not None and repo.host == github_url)
     return "required" if on_github else "unused"
 
 
 def valid_github_url(plain: dict[str, object]) -> str | None:
     """githubUrl when it is valid (its own problems are the auth group's)."""
-    return _valid(GitHubUrl, plain.get("githubUrl"))
+    return _valid(_GITHUB_URL, plain.get("githubUrl"))
 
 
-def _valid(kind: Any, value: object) -> Any:
+_APP_ID, _GITHUB_URL = TypeAdapter(AppId), TypeAdapter(GitHubUrl)
+
+
+def _valid(adapter: TypeAdapter, value: object) -> Any:
     if value is None:
         return None
     try:
-        return TypeAdapter(kind).validate_python(value)
+        return adapter.validate_python(value)
     except ValueError:  # pydantic's ValidationError is one
         return None
 

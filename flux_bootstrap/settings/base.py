@@ -15,6 +15,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 from ..git_url import RepoUrl
+from .files import FluxFile
 
 
 class Group(BaseModel):
@@ -31,7 +32,7 @@ class Facts:
     project_dir: Path
     config_dir: Path | None  # None when unusable (its own problem): no file beside it is read
     github_url: str | None = None  # the githubUrl setting when valid: its host follows GitHub's rules
-    flux_file: Any = None  # config/flux.yaml (files.FluxFile) when read and valid
+    flux_file: FluxFile | None = None  # config/flux.yaml when read and valid
     flux_file_source: str = ""
     repo: RepoUrl | None = None  # None while unknown (the source group, or a problem of its own)
     chart_version: str | None = None  # None when the chartVersion setting is refused
