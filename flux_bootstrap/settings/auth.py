@@ -381,13 +381,14 @@ class GitHubAppAuth(_Https):
     def _private_key(cls, value: Any, info: ValidationInfo) -> SecretStr | None:
         if isinstance(value, SecretStr):
             return value  # checked when it was first read
-        if isinstance(value, SecretValue):
-            if value.plaintext is None:  # offline: present, not decrypted
-                return None
-            problem = pem.rsa_private_key_problem(value.plaintext)
+        if isinstance(value, SecretValue) and value.plaintext is None:  # offline: present, not decrypted
+            return None
+        text = value.plaintext if isinstance(value, SecretValue) else value
+        if isinstance(text, str):
+            problem = pem.rsa_private_key_problem(text)
             if problem:
                 raise ValueError(problem)
-            return SecretStr(pem.normalise(value.plaintext))
+            return SecretStr(pem.normalise(text))
         known = file_facts(info)
         return _key_file(known) if known is not None else None
 

@@ -34,7 +34,7 @@ class _Sops(Group):
     @property
     def recipient(self) -> str | None:
         """The public recipient, when it can be known without deploying (a provided key at hand)."""
-        identity = getattr(self, "identity", None)
+        identity = self.identity  # every mode has it: None where the mode takes no key
         return age.recipient_of(identity.get_secret_value()) if identity is not None else None
 
 
@@ -75,6 +75,8 @@ class SopsProvided(_Sops):
             return value  # checked when it was first read
         if isinstance(value, SecretValue):
             return None if value.plaintext is None else _checked(value.plaintext)
+        if isinstance(value, str):
+            return _checked(value)
         known = file_facts(info)
         return _key_file(known) if known is not None else None
 
