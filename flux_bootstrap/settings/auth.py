@@ -50,7 +50,7 @@ from ..git_url import (
     parse_github_host,
     parse_repo_url,
 )
-from .base import Group, facts, file_facts, refuse_when
+from .base import Group, derived, facts, file_facts, other_mode
 from .fields import SecretValue, StackBool
 from .files import display_path, read_secret_text
 from .messages import Refusal, raise_all
@@ -143,22 +143,22 @@ def _only_with(owner: str, this: str, name: str) -> str:
 
 def _foreign(this: str, name: str):
     """A setting of another mode, refused by the schema (see MODE_SETTINGS)."""
-    return AfterValidator(refuse_when(_only_with(MODE_SETTINGS[name], this, name)))
+    return other_mode(_only_with(MODE_SETTINGS[name], this, name))
 
 
-def _not_ssh(this: str) -> dict[str, AfterValidator]:
+def _not_ssh(this: str) -> dict[str, Any]:
     """The deploy-key settings, refused with an HTTPS mode (`this`) unless left at their default."""
     access = "App" if this == "github-app" else "token"
     return {
-        "keyAlgorithm": AfterValidator(refuse_when(
+        "keyAlgorithm": other_mode(
             f"is only used with `auth: deploy-key`; with {this} no SSH key is made. Remove it: pulumi config rm "
-            "keyAlgorithm", given=lambda v: v not in (None, "ed25519"))),
-        "readWriteKey": AfterValidator(refuse_when(
+            "keyAlgorithm", given=lambda v: v not in (None, "ed25519")),
+        "readWriteKey": other_mode(
             f"is only used with `auth: deploy-key`; with {this} Flux's access is the {access}'s. Remove it: "
-            "pulumi config rm readWriteKey", given=bool)),
-        "knownHosts": AfterValidator(refuse_when(
+            "pulumi config rm readWriteKey", given=bool),
+        "knownHosts": other_mode(
             f"is only used with `auth: deploy-key` (SSH); with {this} Flux fetches over HTTPS. Remove it: "
-            "pulumi config rm knownHosts")),
+            "pulumi config rm knownHosts"),
     }
 
 
@@ -244,7 +244,7 @@ class DeployKeyAuth(_Auth):
     key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm", validate_default=True)  # unset: by host
     read_write_key: StackBool = Field(False, alias="readWriteKey")
     known_hosts: KnownHostsText | None = Field(None, alias="knownHosts", validate_default=True)  # normalised lines
-    ca_cert: Annotated[CaText | None, AfterValidator(refuse_when(_CA_WITH_SSH))] = Field(None, alias="caCert")
+    ca_cert: Annotated[CaText | None, other_mode(_CA_WITH_SSH)] = Field(None, alias="caCert")
     app_id: Annotated[Any, _foreign("deploy-key", "githubAppId")] = Field(None, alias="githubAppId")
     installation_id: Annotated[Any, _foreign("deploy-key", "githubAppInstallationId")] = Field(None, alias="githubAppInstallationId")
     installation_owner: Annotated[Any, _foreign("deploy-key", "githubAppInstallationOwner")] = Field(None, alias="githubAppInstallationOwner")
@@ -324,7 +324,7 @@ class GitHubAppAuth(_Https):
     installation_owner: Owner | None = Field(None, alias="githubAppInstallationOwner", validate_default=True)
     # None offline, when the encrypted setting was not decrypted.
     app_private_key: SecretStr | None = Field(None, alias=APP_KEY_SETTING, validate_default=True)
-    app_key_source: str = ""
+    app_key_source: str = derived("")  # the stack setting or the key file
     key_algorithm: Annotated[KeyAlgorithm | None, _not_ssh("github-app")["keyAlgorithm"]] = Field(None, alias="keyAlgorithm")
     read_write_key: Annotated[StackBool, _not_ssh("github-app")["readWriteKey"]] = Field(False, alias="readWriteKey")
     known_hosts: Annotated[KnownHostsText | None, _not_ssh("github-app")["knownHosts"]] = Field(None, alias="knownHosts")
@@ -446,8 +446,6 @@ Auth = Annotated[
 ]
 AUTH = TypeAdapter(Auth)
 AUTH_MODELS = (DeployKeyAuth, GitHubAppAuth, HttpsAuth)
-AUTH_NAMES = tuple(dict.fromkeys(f.alias or n for model in AUTH_MODELS
-                                 for n, f in model.model_fields.items() if f.alias))
 
 
 # --- what the settings loader needs before the auth group is validated ------------------------

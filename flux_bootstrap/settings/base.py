@@ -9,10 +9,12 @@ its host, the chart version, the project and stack names, the config folder). Wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo
+from pydantic.fields import FieldInfo
 
 from ..git_url import RepoUrl
 from .files import FluxFile
@@ -52,10 +54,61 @@ def file_facts(info: ValidationInfo) -> Facts | None:
     return known if known is not None and known.config_dir is not None else None
 
 
-def refuse_when(message: str | Callable[[Any], str], given: Callable[[Any], bool] = lambda v: v is not None):
-    """An after-validator refusing a value that is `given` (a setting of another mode)."""
+@dataclass(frozen=True)
+class OtherMode(AfterValidator):
+    """Marks a field of a mode's model as a setting of another mode, refused when given."""
+
+
+def other_mode(message: str, given: Callable[[Any], bool] = lambda v: v is not None) -> OtherMode:
+    """Refuses a value that is `given` (by default: any) with `message`, after its own type's checks."""
     def check(value: Any) -> Any:
         if given(value):
-            raise ValueError(message(value) if callable(message) else message)
+            raise ValueError(message)
         return value
-    return check
+    return OtherMode(check)
+
+
+def is_other_mode(field: FieldInfo) -> bool:
+    return any(isinstance(m, OtherMode) for m in field.metadata)
+
+
+def derived(default: Any) -> Any:
+    """A field the group fills itself (where a value came from), never a stack setting."""
+    return Field(default, json_schema_extra={"derived": True})
+
+
+def is_derived(field: FieldInfo) -> bool:
+    return isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("derived") is True
+
+
+@dataclass(frozen=True)
+class GroupSchema:
+    """A settings group as resolve validates it: its model, or its modes' models tagged by `tag`."""
+
+    attribute: str  # the Settings field it becomes
+    models: tuple[type[Group], ...]
+    tag: str | None = None  # the setting that chooses the mode
+    adapter: TypeAdapter | None = None  # the tagged union of `models`
+
+    @property
+    def schema(self) -> TypeAdapter | type[Group]:
+        return self.adapter or self.models[0]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Its settings' stack names, in declaration order."""
+        return tuple(self.fields())
+
+    def fields(self) -> dict[str, FieldInfo]:
+        """Each setting's field by stack name, as the user sets it: the mode's own (never a field that
+        refuses it), and the mode itself with every mode allowed, the first one by default."""
+        found: dict[str, FieldInfo] = {}
+        for model in self.models:
+            for name, field in model.model_fields.items():
+                stack_name = field.alias or name
+                if stack_name == self.tag:
+                    modes = tuple(m.model_fields[name].annotation.__args__[0] for m in self.models)
+                    found[stack_name] = FieldInfo.from_annotated_attribute(Literal[modes], modes[0])
+                elif not is_derived(field) and (stack_name not in found or is_other_mode(found[stack_name])):
+                    found[stack_name] = field
+        return found

@@ -20,24 +20,25 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from ..bounded_read import present
 from ..errors import ConfigError, Problem
 from ..git_url import RepoUrl
-from .auth import AUTH, AUTH_MODELS, AUTH_NAMES, Auth, DeployKeyAuth, KeyAlgorithm, token_use, valid_github_url
-from .base import Facts
+from .auth import Auth, DeployKeyAuth, KeyAlgorithm, token_use, valid_github_url
+from .base import Facts, GroupSchema
 from .fields import SecretValue, StackValue, folder
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import StackPlace, messages, validate
-from .sops_settings import SOPS, SOPS_MODELS, SOPS_NAMES, Sops, SopsOff
+from .sops_settings import Sops, SopsOff
 from .stack import (
+    AUTH_GROUP,
     DEFAULT_CONFIG_DIR,
-    LIFECYCLE_NAMES,
+    GROUPS,
     SECRET_SETTINGS,
     SETTING_NAMES,
-    SOURCE_NAMES,
+    SOURCE,
     TOKEN_SETTING,
     LifecycleSettings,
     SourceSettings,
 )
 from .stack_keys import unknown_setting
-from .tuning_settings import TUNING_NAMES, TuningSettings
+from .tuning_settings import TuningSettings
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
 
@@ -176,27 +177,24 @@ def resolve_settings(
         flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=found)
         problems += [_hiding(p) for p in found] if "repo" not in plain else found
         facts = replace(facts, flux_file=flux_file, flux_file_source=display_path(config_dir / FLUX_FILE, project_dir))
-    source = validate(SourceSettings, _pick(plain, SOURCE_NAMES), facts, place, problems,
-                      hiding={"repo", "chartVersion", "configDir"})
+    values = {**plain, **secrets}
+    source = _validated(SOURCE, values, facts, place, problems, hiding={"repo", "chartVersion", "configDir"})
     facts = replace(facts, repo=source.repo if source else None, chart_version=source.chart_version if source else None)
     token, token_source = _token(facts, plain, secrets.get(TOKEN_SETTING), place, problems, require_token)
-    auth = validate(AUTH, {**_pick(plain, AUTH_NAMES), **_pick(secrets, AUTH_NAMES)}, facts, place, problems, tag="auth",
-                    models=AUTH_MODELS)
+    auth = _validated(AUTH_GROUP, values, facts, place, problems)
     facts = replace(facts, read_only_deploy_key=_read_only_deploy_key(auth, facts.repo))
-    groups = {
-        "lifecycle": validate(LifecycleSettings, _pick(plain, LIFECYCLE_NAMES), facts, place, problems),
-        "sops": validate(SOPS, {**_pick(plain, SOPS_NAMES), **_pick(secrets, SOPS_NAMES)}, facts, place, problems,
-                         tag="sops", models=SOPS_MODELS),
-        "tuning": validate(TuningSettings, _pick(plain, TUNING_NAMES), facts, place, problems),
-    }
+    groups = {group.attribute: _validated(group, values, facts, place, problems) for group in GROUPS
+              if group not in (SOURCE, AUTH_GROUP)}
     if problems:
         raise ConfigError(problems)
     return Settings(project=project, stack=stack, config_dir=config_dir, token=token, token_source=token_source,
                     source=source, auth=auth, **groups)
 
 
-def _pick(values: Mapping[str, object], names: tuple[str, ...]) -> dict[str, object]:
-    return {name: values[name] for name in names if name in values}
+def _validated(group: GroupSchema, values: Mapping[str, object], facts: Facts, place: StackPlace,
+               problems: list[Problem], *, hiding: frozenset[str] | set[str] = frozenset()) -> object:
+    given = {name: values[name] for name in group.names if name in values}
+    return validate(group.schema, given, facts, place, problems, tag=group.tag, hiding=hiding, models=group.models)
 
 
 def _hiding(problem: Problem) -> Problem:

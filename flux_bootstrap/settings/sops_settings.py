@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, Discriminator, Field, SecretStr, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic import Discriminator, Field, SecretStr, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 
 from .. import sops as age
 from ..bounded_read import present
 from ..errors import Problem
-from .base import Group, facts, file_facts, refuse_when
+from .base import Group, derived, facts, file_facts, other_mode
 from .fields import SecretValue
 from .files import display_path, read_secret_text
 from .messages import Refusal
@@ -38,7 +38,7 @@ class _Sops(Group):
         return age.recipient_of(identity.get_secret_value()) if identity is not None else None
 
 
-_NoKey = Annotated[Any, AfterValidator(refuse_when(_UNUSED_KEY))]
+_NoKey = Annotated[Any, other_mode(_UNUSED_KEY)]
 
 
 class SopsOff(_Sops):
@@ -55,7 +55,7 @@ class SopsProvided(_Sops):
     mode: Literal["provided"] = Field(alias="sops")
     # None offline, when the stack's encrypted setting was not decrypted.
     identity: SecretStr | None = Field(None, alias=SOPS_KEY_SETTING, validate_default=True)
-    identity_source: str = ""  # the stack setting or the key file
+    identity_source: str = derived("")  # the stack setting or the key file
 
     @model_validator(mode="before")
     @classmethod
@@ -112,4 +112,3 @@ Sops = Annotated[
 ]
 SOPS = TypeAdapter(Sops)
 SOPS_MODELS = (SopsOff, SopsGenerate, SopsProvided)
-SOPS_NAMES = ("sops", SOPS_KEY_SETTING)

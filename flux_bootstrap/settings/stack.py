@@ -7,20 +7,18 @@ secret settings are accepted only as `--secret` values.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 
 from ..errors import Problem
 from ..git_url import RepoUrl as ParsedRepoUrl
-from .auth import APP_KEY_SETTING, AUTH_NAMES, AuthMode, DeployKeyAuth, GitHubAppAuth, HttpsAuth, github_repo
-from .base import Group, facts
+from .auth import APP_KEY_SETTING, AUTH, AUTH_MODELS, github_repo
+from .base import Group, GroupSchema, facts
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool, normalise_path
 from .files import TOKEN_SETTING
 from .messages import Refusal
-from .sops_settings import SOPS_KEY_SETTING, SOPS_NAMES, SopsMode
-from .tuning_settings import TUNING_NAMES, TUNING_STRUCTURED, TuningSettings
+from .sops_settings import SOPS, SOPS_KEY_SETTING, SOPS_MODELS
+from .tuning_settings import TUNING_STRUCTURED, TuningSettings
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
@@ -86,42 +84,22 @@ class LifecycleSettings(Group):
     preflight: StackBool = True  # check the GitHub repository before anything is created
 
 
-def _names(model: type[Group]) -> tuple[str, ...]:
-    return tuple(f.alias or name for name, f in model.model_fields.items())
-
+# Every group, in the order resolve validates them (a later one may read what an earlier one
+# resolved: the repository, the chart version, the auth mode). A new group is one entry here, one
+# field of Settings, and its module.
+SOURCE = GroupSchema("source", (SourceSettings,))
+AUTH_GROUP = GroupSchema("auth", AUTH_MODELS, tag="auth", adapter=AUTH)
+LIFECYCLE = GroupSchema("lifecycle", (LifecycleSettings,))
+SOPS_GROUP = GroupSchema("sops", SOPS_MODELS, tag="sops", adapter=SOPS)
+TUNING = GroupSchema("tuning", (TuningSettings,))
+GROUPS = (SOURCE, AUTH_GROUP, LIFECYCLE, SOPS_GROUP, TUNING)
 
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
 SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
                                    APP_KEY_SETTING: "the GitHub App's private key"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
-SOURCE_NAMES, LIFECYCLE_NAMES = _names(SourceSettings), _names(LifecycleSettings)
-PLAIN_NAMES = tuple(name for name in (*SOURCE_NAMES, *AUTH_NAMES, *LIFECYCLE_NAMES, *SOPS_NAMES, *TUNING_NAMES)
-                    if name not in SECRET_SETTINGS)
-SETTING_NAMES = PLAIN_NAMES + tuple(SECRET_SETTINGS)
-
-
-def _field(model: type[Group], name: str) -> FieldInfo:
-    return next(f for n, f in model.model_fields.items() if (f.alias or n) == name)
-
-
-def _setting_fields() -> dict[str, FieldInfo]:
-    """Every plain setting's field, by stack name, as the user sets it: a mode's setting from its
-    own mode's model, the mode itself with every mode allowed (the reference, the Pulumi.yaml test)."""
-    owner: dict[str, type[Group]] = {"keyAlgorithm": DeployKeyAuth, "readWriteKey": DeployKeyAuth,
-                                     "knownHosts": DeployKeyAuth, "caCert": HttpsAuth, "httpsUsername": HttpsAuth}
-    fields: dict[str, FieldInfo] = {}
-    for name in PLAIN_NAMES:
-        if name == "auth":
-            fields[name] = FieldInfo.from_annotated_attribute(AuthMode, "deploy-key")
-        elif name == "sops":
-            fields[name] = FieldInfo.from_annotated_attribute(SopsMode, "off")
-        elif name in AUTH_NAMES:
-            fields[name] = _field(owner.get(name, GitHubAppAuth), name)
-        else:
-            model: Any = next(m for m in (SourceSettings, LifecycleSettings, TuningSettings) if name in _names(m))
-            fields[name] = _field(model, name)
-    return fields
-
-
-SETTING_FIELDS = _setting_fields()
+# Every plain setting's field by stack name, as the user sets it (the reference, the Pulumi.yaml test).
+SETTING_FIELDS: dict[str, FieldInfo] = {name: field for group in GROUPS for name, field in group.fields().items()
+                                        if name not in SECRET_SETTINGS}
+SETTING_NAMES = tuple(SETTING_FIELDS) + tuple(SECRET_SETTINGS)

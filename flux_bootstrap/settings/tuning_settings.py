@@ -237,9 +237,6 @@ class TuningSettings(Group):
         return value
 
 
-TUNING_NAMES = tuple(f.alias or name for name, f in TuningSettings.model_fields.items())
-
-
 def installed(image_automation: bool, source_watcher: bool) -> tuple[str, ...]:
     on = set(CORE_CONTROLLERS)
     if image_automation:
