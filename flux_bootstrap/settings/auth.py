@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from .. import chart, pem
-from ..bounded_read import present
+from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
 from ..known_hosts import MAX_KNOWN_HOSTS, known_hosts_problem, normalise_known_hosts
 from ..names import is_showable
@@ -216,10 +216,10 @@ class _Https(_Auth):
         source = known.setting_source("caCert")
         if value is None and known.config_dir is not None and present(known.config_dir / CA_FILE):
             source = display_path(known.config_dir / CA_FILE, known.project_dir)
-            found: list[Problem] = []
-            value = read_secret_text(known.config_dir / CA_FILE, source, pem.MAX_PEM, "a PEM file of CA certificates", found)
-            if value is None:
-                raise Refusal.of(found[0])
+            try:
+                value = read_secret_text(known.config_dir / CA_FILE, source, pem.MAX_PEM, "a PEM file of CA certificates")
+            except UnreadableFile as err:
+                raise Refusal.of(err.problem) from None
         if value is None:
             return None
         problem = ("github.com is signed by a public CA; no caCert is needed. Remove it."
@@ -400,10 +400,10 @@ def _key_file(known) -> SecretStr:
         raise Refusal(f"is github-app, but the App's private key is missing: store it in the stack with "
                       f"`pulumi config set --secret {APP_KEY_SETTING} < app.private-key.pem`, or put the file at {source}.",
                       at="auth")
-    found: list[Problem] = []
-    text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file", found)
-    if text is None:
-        raise Refusal.of(found[0])
+    try:
+        text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file")
+    except UnreadableFile as err:
+        raise Refusal.of(err.problem) from None
     problem = pem.rsa_private_key_problem(text)
     if problem:
         raise Refusal.of(Problem(source, problem))

@@ -84,10 +84,10 @@ class StackPlace:
                        label="setting", hides_others=hides_others)
 
 
-def validate(schema: TypeAdapter | type[BaseModel], data: Mapping[str, Any], context: object, place: StackPlace,
-             problems: list[Problem], *, tag: str | None = None, hiding: frozenset[str] | set[str] = frozenset(),
-             models: tuple[type[BaseModel], ...] = ()) -> Any:
-    """`data` (stack settings by name) as `schema`, or None with every problem appended.
+def validate(schema: TypeAdapter | type[BaseModel], data: Mapping[str, Any], context: object, place: StackPlace, *,
+             tag: str | None = None, hiding: frozenset[str] | set[str] = frozenset(),
+             models: tuple[type[BaseModel], ...] = ()) -> tuple[Any, list[Problem]]:
+    """`data` (stack settings by name) as `schema`, or None with every problem.
 
     `tag`: the schema is a union of `models` tagged by that setting; its mode leads each error
     location, and a refused mode hides the checks of the mode's settings, as a refused setting named
@@ -96,8 +96,9 @@ def validate(schema: TypeAdapter | type[BaseModel], data: Mapping[str, Any], con
     models = models or ((schema,) if isinstance(schema, type) else ())
     names = {name: f.alias for model in models for name, f in model.model_fields.items() if f.alias}
     try:
-        return adapter.validate_python(dict(data), context=context)
+        return adapter.validate_python(dict(data), context=context), []
     except ValidationError as err:
+        problems = []
         for error, message in messages(err, "setting"):
             loc = [str(part) for part in error["loc"]]
             if tag is not None:
@@ -107,7 +108,7 @@ def validate(schema: TypeAdapter | type[BaseModel], data: Mapping[str, Any], con
             at = ".".join(loc) or "?"
             hides = at in hiding or (tag is not None and at == tag and error["type"] == "mode_error")
             problems.extend(_problems(error.get("ctx", {}).get("error"), at, message, place, hides))
-        return None
+        return None, problems
 
 
 def _problems(error: object, at: str, message: str, place: StackPlace, hides: bool) -> list[Problem]:

@@ -13,7 +13,7 @@ import errno
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -121,16 +121,17 @@ class Settings(BaseModel):
 
 
 def split_stack_values(
-    stack_values: Mapping[str, StackValue], problem: StackPlace, problems: list[Problem]
-) -> tuple[dict[str, object], dict[str, SecretValue]]:
-    """Plain settings for the groups, and the secret settings; a value stored the wrong way, or under a
-    name that is no setting (plain or `--secret`), is a problem."""
+    stack_values: Mapping[str, StackValue], place: StackPlace
+) -> tuple[dict[str, object], dict[str, SecretValue], list[Problem]]:
+    """Plain settings for the groups, the secret settings, and the problems: a value stored the wrong
+    way, or under a name that is no setting (plain or `--secret`)."""
     plain: dict[str, object] = {}
     secrets: dict[str, SecretValue] = {}
+    problems: list[Problem] = []
     secret_names = ", ".join(SECRET_SETTINGS)
     for name, value in stack_values.items():
         if name not in SETTING_NAMES:  # even when empty: Pulumi.yaml declares defaults for known names only
-            problems.append(problem(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
+            problems.append(place(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
         elif value == "":
             continue  # Pulumi.yaml declares "" as the default of settings that are optional
         elif name in SECRET_SETTINGS:
@@ -139,15 +140,13 @@ def split_stack_values(
             else:
                 # Already a problem: the secret counts as present (not decrypted), not as missing.
                 secrets[name] = SecretValue(None)
-                problems.append(
-                    problem(name, "is stored in plain text. Remove it and set it as a secret: "
-                                  f"pulumi config rm {name} && pulumi config set --secret {name}")
-                )
+                problems.append(place(name, "is stored in plain text. Remove it and set it as a secret: "
+                                            f"pulumi config rm {name} && pulumi config set --secret {name}"))
         elif isinstance(value, SecretValue):
-            problems.append(problem(name, f"is stored as a secret; only {secret_names} are. Set it again without --secret."))
+            problems.append(place(name, f"is stored as a secret; only {secret_names} are. Set it again without --secret."))
         else:
             plain[name] = value
-    return plain, secrets
+    return plain, secrets, problems
 
 
 def resolve_settings(
@@ -167,38 +166,40 @@ def resolve_settings(
     Offline commands that need no token pass `require_token=False`: a missing token is then no
     problem, but a secrets file that is present is still checked.
     """
-    problems: list[Problem] = []
     place = StackPlace(project, stack_source, stack_lines or {})
-    plain, secrets = split_stack_values(stack_values, place, problems)
-    config_dir = _config_dir(project_dir, plain.get("configDir"), place, problems)
+    plain, secrets, problems = split_stack_values(stack_values, place)
+    config_dir, found = _config_dir(project_dir, plain.get("configDir"), place)
+    problems += found
     facts = Facts(project, stack, project_dir, config_dir, github_url=valid_github_url(plain))
     if config_dir is not None:
-        found: list[Problem] = []
-        flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=found)
-        problems += [_hiding(p) for p in found] if "repo" not in plain else found
+        flux_file, found = read_flux_file(config_dir, project_dir, project, required="repo" not in plain)
+        problems += [replace(p, hides_others=True) for p in found] if "repo" not in plain else found
         facts = replace(facts, flux_file=flux_file, flux_file_source=display_path(config_dir / FLUX_FILE, project_dir))
     values = {**plain, **secrets}
-    source = _validated(SOURCE, values, facts, place, problems, hiding={"repo", "chartVersion", "configDir"})
+    source, found = _validated(SOURCE, values, facts, place, hiding={"repo", "chartVersion", "configDir"})
+    problems += found
     facts = replace(facts, repo=source.repo if source else None, chart_version=source.chart_version if source else None)
-    token, token_source = _token(facts, plain, secrets.get(TOKEN_SETTING), place, problems, require_token)
-    auth = _validated(AUTH_GROUP, values, facts, place, problems)
+    token, token_source, found = _token(facts, plain, secrets.get(TOKEN_SETTING), place, require_token)
+    problems += found
+    auth, found = _validated(AUTH_GROUP, values, facts, place)
+    problems += found
     facts = replace(facts, read_only_deploy_key=_read_only_deploy_key(auth, facts.repo))
-    groups = {group.attribute: _validated(group, values, facts, place, problems) for group in GROUPS
-              if group not in (SOURCE, AUTH_GROUP)}
+    groups: dict[str, object] = {}
+    for group in GROUPS:
+        if group not in (SOURCE, AUTH_GROUP):  # the ones above, whose results are facts of the others
+            groups[group.attribute], found = _validated(group, values, facts, place)
+            problems += found
     if problems:
         raise ConfigError(problems)
     return Settings(project=project, stack=stack, config_dir=config_dir, token=token, token_source=token_source,
                     source=source, auth=auth, **groups)
 
 
-def _validated(group: GroupSchema, values: Mapping[str, object], facts: Facts, place: StackPlace,
-               problems: list[Problem], *, hiding: frozenset[str] | set[str] = frozenset()) -> object:
+def _validated(group: GroupSchema, values: Mapping[str, object], facts: Facts, place: StackPlace, *,
+               hiding: frozenset[str] | set[str] = frozenset()) -> tuple[Any, list[Problem]]:
+    """The group validated from its settings among `values`, or None, with its problems."""
     given = {name: values[name] for name in group.names if name in values}
-    return validate(group.schema, given, facts, place, problems, tag=group.tag, hiding=hiding, models=group.models)
-
-
-def _hiding(problem: Problem) -> Problem:
-    return replace(problem, hides_others=True)
+    return validate(group.schema, given, facts, place, tag=group.tag, hiding=hiding, models=group.models)
 
 
 def _read_only_deploy_key(auth: Auth | None, repo: RepoUrl | None) -> bool:
@@ -208,27 +209,29 @@ def _read_only_deploy_key(auth: Auth | None, repo: RepoUrl | None) -> bool:
 
 
 def _token(facts: Facts, plain: dict[str, object], given: SecretValue | None, place: StackPlace,
-           problems: list[Problem], require_token: bool) -> tuple[SecretStr | None, str]:
-    """The GitHub token and where it comes from: the stack's secret setting, or the secrets file."""
+           require_token: bool) -> tuple[SecretStr | None, str, list[Problem]]:
+    """The GitHub token, where it comes from, and its problems: the stack's secret setting, or the secrets file."""
     use = token_use(plain, facts.repo, facts.github_url)
     if given is not None:
         token_source = facts.setting_source(TOKEN_SETTING)
         if use == "unused":
-            problems.append(place(TOKEN_SETTING, _UNUSED_TOKEN))
-        elif given.plaintext is not None:
-            try:
-                return SecretsFile.model_validate({"token": given.plaintext}).token, token_source
-            except ValidationError as err:
-                problems.extend(place(TOKEN_SETTING, message) for _, message in messages(err, "setting"))
-        return None, token_source
+            return None, token_source, [place(TOKEN_SETTING, _UNUSED_TOKEN)]
+        if given.plaintext is None:
+            return None, token_source, []
+        try:
+            return SecretsFile.model_validate({"token": given.plaintext}).token, token_source, []
+        except ValidationError as err:
+            return None, token_source, [place(TOKEN_SETTING, message) for _, message in messages(err, "setting")]
     if use != "required":
-        return None, "(not used)"
+        return None, "(not used)", []
     if facts.config_dir is None:
-        return None, "(config folder unusable)"
+        return None, "(config folder unusable)", []
     secrets_path = facts.config_dir / SECRETS_FILE
+    token_source = display_path(secrets_path, facts.project_dir)
     if require_token or present(secrets_path):
-        return read_secrets_file(secrets_path, facts.project_dir, problems), display_path(secrets_path, facts.project_dir)
-    return None, display_path(secrets_path, facts.project_dir)
+        token, found = read_secrets_file(secrets_path, facts.project_dir)
+        return token, token_source, found
+    return None, token_source, []
 
 
 _UNUSED_TOKEN = (
@@ -237,8 +240,8 @@ _UNUSED_TOKEN = (
 )
 
 
-def _config_dir(project_dir: Path, raw_dir: object, place: StackPlace, problems: list[Problem]) -> Path | None:
-    """The config folder, absolute; None when it cannot be used (a problem that hides the files' own).
+def _config_dir(project_dir: Path, raw_dir: object, place: StackPlace) -> tuple[Path | None, list[Problem]]:
+    """The config folder, absolute, or None when it cannot be used (a problem that hides the files' own).
 
     Read from the plain settings, so the files are still checked when another stack setting is
     invalid; a configDir that is itself refused (by the source group) is never used as a path (nor
@@ -248,24 +251,23 @@ def _config_dir(project_dir: Path, raw_dir: object, place: StackPlace, problems:
     try:
         usable = folder(raw_dir) if isinstance(raw_dir, str) else None
     except ValueError:
-        return None
+        return None, []  # the source group refuses it
     path = project_dir / (usable or DEFAULT_CONFIG_DIR)
     try:
         path = path.resolve()
         if path.is_dir():
-            return path
+            return path, []
     except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
         pass
     refusal = _folder_refusal(path)
     where = "flux.yaml and secrets-flux.yaml"
     if usable:
-        problems.append(place("configDir", f"{refusal or 'names a folder that does not exist.'} Point it to the "
-                                           f"folder holding {where}, or remove the setting.", hides_others=True))
-        return None
+        return None, [place("configDir", f"{refusal or 'names a folder that does not exist.'} Point it to the "
+                                         f"folder holding {where}, or remove the setting.", hides_others=True)]
     if refusal and raw_dir is None:
-        problems.append(Problem(DEFAULT_CONFIG_DIR, f"{refusal} It must be the folder holding {where}: make it one, "
-                                                    "or point the configDir stack setting to one.", hides_others=True))
-    return None if raw_dir is not None or refusal else path
+        return None, [Problem(DEFAULT_CONFIG_DIR, f"{refusal} It must be the folder holding {where}: make it one, "
+                                                  "or point the configDir stack setting to one.", hides_others=True)]
+    return (None if raw_dir is not None or refusal else path), []
 
 
 def _folder_refusal(path: Path) -> str | None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, SecretStr, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 
 from .. import sops as age
-from ..bounded_read import present
+from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
 from .base import Group, derived, facts, file_facts, other_mode
 from .fields import SecretValue
@@ -94,10 +94,10 @@ def _key_file(known) -> SecretStr:
     if not present(key_file):
         raise Refusal(f"is provided, but there is no age key: store it in the stack with `pulumi config set --secret "
                       f"{SOPS_KEY_SETTING} < key.txt`, or put the key file at {source}.", at="sops")
-    found: list[Problem] = []
-    text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file", found)
-    if text is None:
-        raise Refusal.of(found[0])
+    try:
+        text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file")
+    except UnreadableFile as err:
+        raise Refusal.of(err.problem) from None
     return _checked(text, source)
 
 
