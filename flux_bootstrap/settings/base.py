@@ -29,6 +29,9 @@ class Group(BaseModel):
 
 @dataclass(frozen=True)
 class Facts:
+    """What a group cannot tell from its own settings, given to its validators as pydantic's
+    validation context; resolve fills in what an earlier group resolved before the later ones."""
+
     project: str
     stack: str
     project_dir: Path
