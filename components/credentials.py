@@ -14,6 +14,7 @@ import pulumi_tls as tls
 from flux_bootstrap import credentials, manifests
 from flux_bootstrap.plan import Deferred, Plan
 from flux_bootstrap.settings import Settings
+from flux_bootstrap.settings.auth import GitHubAppAuth
 
 
 def uses_token(settings: Settings) -> bool:
@@ -30,16 +31,18 @@ def github_provider(name: str, settings: Settings, parent: pulumi.Resource) -> g
     # takes the owner from GITHUB_OWNER or guesses it from the token. The variables that would
     # still override them are refused before this (flux_bootstrap/github_env.py).
     args: dict = {"owner": settings.repo.owner, "base_url": auth.api_base_url}
-    if uses_token(settings):
-        assert settings.token is not None, "the token is required in this mode: settings were not resolved for a deploy"
-        args["token"] = pulumi.Output.secret(settings.token.get_secret_value())
-    else:
-        assert auth.app_private_key is not None, "the App's private key is missing: settings were not resolved for a deploy"
+    # Settings for a deploy hold the credential their mode uses (only offline ones hold it encrypted);
+    # anything else stops the run, never a provider that would fall back to GITHUB_TOKEN.
+    if not uses_token(settings) and isinstance(auth, GitHubAppAuth) and auth.app_private_key is not None:
         args["app_auth"] = github.ProviderAppAuthArgs(
             id=auth.app_id,
             installation_id=auth.installation_id,
             pem_file=pulumi.Output.secret(auth.app_private_key.get_secret_value()),
         )
+    elif uses_token(settings) and settings.token is not None:
+        args["token"] = pulumi.Output.secret(settings.token.get_secret_value())
+    else:
+        raise pulumi.RunError("internal: the GitHub credential was not decrypted: settings were not resolved for a deploy")
     return github.Provider(f"{name}-github", **args, opts=pulumi.ResourceOptions(parent=parent))
 
 
@@ -60,7 +63,7 @@ def deferred_values(name: str, plan: Plan, gh: github.Provider | None, parent: p
     settings, values = plan.settings, DeferredValues()
     if settings.token is not None:
         values[Deferred.TOKEN] = pulumi.Output.secret(settings.token.get_secret_value())
-    if settings.auth.app_private_key is not None:
+    if isinstance(settings.auth, GitHubAppAuth) and settings.auth.app_private_key is not None:
         values[Deferred.APP_PRIVATE_KEY] = pulumi.Output.secret(settings.auth.app_private_key.get_secret_value())
     if settings.gitops.commit_status_token is not None:
         values[Deferred.COMMIT_STATUS_TOKEN] = pulumi.Output.secret(settings.gitops.commit_status_token.get_secret_value())

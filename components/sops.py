@@ -7,6 +7,7 @@ import pulumi_random as random
 
 from flux_bootstrap import sops as age
 from flux_bootstrap.settings import Settings
+from flux_bootstrap.settings.sops_settings import SopsProvided
 
 
 def age_identity(name: str, settings: Settings, parent: pulumi.Resource) -> pulumi.Output[str]:
@@ -15,6 +16,8 @@ def age_identity(name: str, settings: Settings, parent: pulumi.Resource) -> pulu
     `generate`: 32 random bytes kept in the state by RandomBytes, so every run (and a rebuilt
     cluster) gets the same key; nothing about it depends on the cluster.
     """
+    if isinstance(settings.sops, SopsProvided) and settings.sops.identity is not None:
+        return pulumi.Output.secret(settings.sops.identity.get_secret_value())
     if settings.sops.mode == "generate":
         material = random.RandomBytes(
             f"{name}-sops-age-key",
@@ -23,8 +26,7 @@ def age_identity(name: str, settings: Settings, parent: pulumi.Resource) -> pulu
             opts=pulumi.ResourceOptions(parent=parent, protect=settings.protect),
         )
         return pulumi.Output.secret(material.base64.apply(age.identity_from_random_bytes))
-    assert settings.sops.identity is not None, "provided SOPS key missing: settings were not resolved for a deploy"
-    return pulumi.Output.secret(settings.sops.identity.get_secret_value())
+    raise pulumi.RunError("internal: the provided SOPS key was not decrypted: settings were not resolved for a deploy")
 
 
 def recipient(identity: pulumi.Output[str]) -> pulumi.Output[str]:

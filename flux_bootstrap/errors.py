@@ -25,12 +25,16 @@ class Problem:
     field: str | None = None
     line: int | None = None
     label: str = "field"  # "setting" for stack settings
+    fix: str | None = None  # what to do, when not already said in `message`
+    # It stopped the checks that depend on it (an unreadable file, an unusable folder, an
+    # unknown mode): more problems may show once it is fixed.
+    hides_others: bool = False
 
     def describe(self) -> str:
         where = []
         if self.line is not None:
             where.append(f"line {self.line}")
-        message = self.message
+        message = f"{self.message} {self.fix}" if self.fix else self.message
         if self.field is not None:
             if is_showable(self.field):
                 where.append(f"{self.label} '{self.field}'")
@@ -41,12 +45,23 @@ class Problem:
         return f"{prefix}: {message}" if prefix else message
 
 
+MORE_MAY_FOLLOW = "More problems may follow: some checks could not run until the ones marked above are fixed."
+
+
 class ConfigError(Exception):
-    """One or more configuration problems; str() lists all of them, grouped by source."""
+    """One or more configuration problems; str() lists all of them, grouped by source, each
+    source's in line order (those without a line last, in the order found)."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
+        self.problems = in_order(problems)
         super().__init__(format_problems(self.problems))
+
+
+def in_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Sources in the order first met; within one, by line, then those without a line (stable)."""
+    found = list(problems)
+    rank = {source: i for i, source in reversed(list(enumerate(p.source for p in found)))}
+    return sorted(found, key=lambda p: (rank[p.source], p.line is None, p.line or 0))
 
 
 def format_problems(problems: list[Problem]) -> str:
@@ -57,5 +72,7 @@ def format_problems(problems: list[Problem]) -> str:
         sources.setdefault(problem.source, []).append(problem)
     for source, group in sources.items():
         lines.append(f"{source}:")
-        lines.extend(f"  - {p.describe()}" for p in group)
+        lines.extend(f"  - {p.describe()}{' (more may follow)' if p.hides_others else ''}" for p in group)
+    if any(p.hides_others for p in problems):
+        lines.append(MORE_MAY_FOLLOW)
     return "\n".join(lines)

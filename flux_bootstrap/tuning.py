@@ -26,7 +26,7 @@ from .helm_values import (
     chart_values as base_values,
     deep_merge,
 )
-from .settings.tuning import TuningSettings
+from .settings.tuning_settings import TuningSettings
 from .sizes import SIZES, additional_args
 
 # Fields of FluxChartValues, by the chart's controller key.

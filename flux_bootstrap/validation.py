@@ -25,7 +25,7 @@ from .errors import Problem
 from .helm_values import RELEASE_NAME
 from .manifests import NAMESPACE
 from .settings import Settings
-from .settings.tuning import TuningSettings
+from .settings.tuning_settings import TuningSettings
 from .tuning import chart_values as tuned_values
 
 KUBERNETES_VERSION = "1.33"  # a release the Flux 2.8 line supports; Namespace and Secret are stable

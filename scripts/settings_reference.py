@@ -1,5 +1,5 @@
 """Writes docs/settings.md, the reference of every stack setting, from the settings schema
-(flux_bootstrap.settings.stack.StackSettings: name, type, default, allowed values) and the
+(flux_bootstrap.settings.stack.SETTING_FIELDS: name, type, default, allowed values) and the
 descriptions Pulumi.yaml declares (a field's own description for objects Pulumi.yaml cannot declare).
 
 Usage: .venv/bin/python scripts/settings_reference.py [--check]
@@ -18,7 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flux_bootstrap.settings.stack import SECRET_SETTINGS, STRUCTURED_SETTINGS, StackSettings  # noqa: E402
+from flux_bootstrap.settings.stack import SECRET_SETTINGS, SETTING_FIELDS, STRUCTURED_SETTINGS  # noqa: E402
 
 PAGE = ROOT / "docs" / "settings.md"
 HEADER = """# Stack settings reference
@@ -79,8 +79,7 @@ def cell(text: str) -> str:
 def rows() -> list[str]:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
     out = []
-    for field_name, field in StackSettings.model_fields.items():
-        name = field.alias or field_name
+    for name, field in SETTING_FIELDS.items():
         description = (declared.get(name) or {}).get("description") or field.description or ""
         kind, allowed = type_and_values(name, field.annotation)
         out.append((name, kind, default_text(field.default), allowed, description))

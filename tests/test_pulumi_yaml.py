@@ -3,7 +3,7 @@
 import yaml
 
 from conftest import ROOT
-from flux_bootstrap.settings import PROJECT, SECRET_SETTINGS, SETTING_NAMES, STRUCTURED_SETTINGS, StackSettings
+from flux_bootstrap.settings import PROJECT, SECRET_SETTINGS, SETTING_NAMES, STRUCTURED_SETTINGS, SETTING_FIELDS
 
 PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 TYPES = {bool: "boolean", str: "string"}
@@ -37,7 +37,7 @@ def test_only_structured_settings_of_objects_are_undeclared():
 
 def test_declared_defaults_are_the_model_defaults():
     declared = PROJECT_FILE["config"]
-    for field_name, field in StackSettings.model_fields.items():
+    for field_name, field in SETTING_FIELDS.items():
         name = field.alias or field_name
         if name in UNDECLARED:
             assert not field.is_required() and not field.default, name  # unset: empty

@@ -11,7 +11,7 @@ from flux_bootstrap.settings import (
     SECRET_SETTINGS,
     SETTING_NAMES,
     SecretValue,
-    StackSettings,
+    SETTING_FIELDS,
     resolve_settings,
 )
 
@@ -173,5 +173,56 @@ def test_no_token_anywhere_names_both_ways(config_dir):
 
 
 def test_setting_names_cover_the_model():
-    assert set(SETTING_NAMES) == {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_SETTINGS)
+    assert set(SETTING_NAMES) == {f.alias or n for n, f in SETTING_FIELDS.items()} | set(SECRET_SETTINGS)
     assert set(SECRET_SETTINGS) == {"githubToken", "sopsAgeKey", "githubAppPrivateKey", "commitStatusToken"}
+
+
+def refused(project_dir: Path, lines: dict[str, int] | None = None, **values) -> ConfigError:
+    with pytest.raises(ConfigError) as err:
+        resolve_settings(project_dir=project_dir, project="flux-bootstrap", stack="dev", stack_values=values,
+                         stack_source="Pulumi.dev.yaml", stack_lines=lines)
+    return err.value
+
+
+def test_a_refused_setting_of_one_group_hides_no_problem_of_another(config_dir):
+    # Each problem below used to show only once the ones before it were fixed (#16).
+    err = refused(config_dir.parent, interval="soon", resources={"helm-controler": {}}, tenantServiceAccount="x",
+                  httpsUsername="flux", sops="provided", priorityClassName="Not A Name")
+    assert [p.field.split(":")[1] for p in err.problems] == [
+        "interval", "httpsUsername", "sops", "priorityClassName", "resources.helm-controler", "tenantServiceAccount"]
+    assert "more may follow" not in str(err).lower()
+
+
+def test_problems_are_listed_in_line_order_those_without_a_line_last(config_dir):
+    lines = {"tenantServiceAccount": 4, "interval": 9, "protect": 2}
+    err = refused(config_dir.parent, lines, interval="soon", tenantServiceAccount="x", protect="maybe",
+                  bogus="1")
+    assert [(p.field, p.line) for p in err.problems] == [
+        ("flux-bootstrap:protect", 2), ("flux-bootstrap:tenantServiceAccount", 4), ("flux-bootstrap:interval", 9),
+        ("flux-bootstrap:bogus", None)]
+
+
+def test_a_problem_that_hides_others_says_more_may_follow(config_dir):
+    err = refused(config_dir.parent, auth="ssh", knownHosts="x", protect="maybe")
+    assert [p.field for p in err.problems] == ["flux-bootstrap:auth", "flux-bootstrap:protect"]
+    text = str(err)
+    assert "'flux-bootstrap:auth': must be one of: 'deploy-key', 'github-app' or 'https'. (more may follow)" in text
+    assert text.endswith("More problems may follow: some checks could not run until the ones marked above are fixed.")
+
+
+def test_an_unusable_config_folder_hides_only_what_needs_it(config_dir):
+    err = refused(config_dir.parent, configDir="missing", repo="https://github.com/acme/fleet", protect="maybe",
+                  tenantServiceAccount="x")
+    assert {p.field: p.hides_others for p in err.problems} == {
+        "flux-bootstrap:configDir": True, "flux-bootstrap:protect": False, "flux-bootstrap:tenantServiceAccount": False}
+
+
+def test_settings_carry_the_mode_s_own_model(config_dir):
+    from flux_bootstrap.settings.auth import DeployKeyAuth, HttpsAuth
+    from flux_bootstrap.settings.sops_settings import SopsGenerate, SopsOff
+
+    settings = resolve(config_dir.parent)
+    assert isinstance(settings.auth, DeployKeyAuth) and isinstance(settings.sops, SopsOff)
+    settings = resolve(config_dir.parent, auth="https", sops="generate")
+    assert isinstance(settings.auth, HttpsAuth) and isinstance(settings.sops, SopsGenerate)
+    assert settings.auth.https_username == "git" and settings.auth.known_hosts is None

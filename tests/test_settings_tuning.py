@@ -7,7 +7,7 @@ import pytest
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import STRUCTURED_SETTINGS, resolve_settings
 from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, Toleration, label_key_problem, quantity_value
-from flux_bootstrap.settings.tuning import TuningSettings
+from flux_bootstrap.settings.tuning_settings import TuningSettings
 
 
 def resolve(project_dir, **values):

@@ -23,7 +23,7 @@ from flux_bootstrap.helm_values import (
 )
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION
 from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, ResourceRequirements, Toleration
-from flux_bootstrap.settings.tuning import TuningSettings
+from flux_bootstrap.settings.tuning_settings import TuningSettings
 from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
 from flux_bootstrap.validation import validate_helm_values
 
@@ -201,7 +201,7 @@ def test_values_are_the_same_in_every_process():
     script = (
         "import json, sys\n"
         "from flux_bootstrap import tuning\n"
-        "from flux_bootstrap.settings.tuning import TuningSettings\n"
+        "from flux_bootstrap.settings.tuning_settings import TuningSettings\n"
         "settings = TuningSettings.model_validate_json(sys.stdin.read())\n"
         f"print(json.dumps(tuning.chart_values(settings, {V!r})))\n"
     )

@@ -7,20 +7,34 @@
   own GitHub lookups authenticate as the App too.
 - `https`: Flux fetches over HTTPS with the token as password, on any host.
 
-A setting of another mode is refused, never ignored. Secrets (the App's private key) come only
+One model per mode, tagged by `auth` (`Auth`): a setting of another mode is a field of the
+mode's model that refuses any value, so it is refused by the schema, never ignored, and the
+resolved Settings hold the mode's own model. Rules that need the repository or the chart version
+read them from the validation context (`base.Facts`). Secrets (the App's private key) come only
 from a `--secret` setting or a file beside the config files; messages never hold a value.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StrictStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    SecretStr,
+    StrictStr,
+    Tag,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .. import chart, pem
-from ..bounded_read import present
+from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
 from ..known_hosts import MAX_KNOWN_HOSTS, known_hosts_problem, normalise_known_hosts
 from ..names import is_showable
@@ -36,11 +50,13 @@ from ..git_url import (
     parse_github_host,
     parse_repo_url,
 )
-from .base import Group
-from .fields import SecretValue
+from .base import Group, derived, facts, file_facts, other_mode
+from .fields import SecretValue, StackBool
 from .files import display_path, read_secret_text
+from .messages import Refusal, raise_all
 
 AuthMode = Literal["deploy-key", "github-app", "https"]
+KeyAlgorithm = Literal["ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-4096"]
 APP_KEY_SETTING = "githubAppPrivateKey"
 APP_KEY_FILE = "github-app.pem"  # beside the config files; gitignored
 CA_FILE = "ca.crt"  # beside the config files; a CA certificate is public, it may be committed
@@ -115,35 +131,55 @@ GitHubUrl = Annotated[StrictStr, AfterValidator(_github_url)]
 Username = Annotated[StrictStr, AfterValidator(_username)]
 KnownHostsText = Annotated[StrictStr, AfterValidator(_text(MAX_KNOWN_HOSTS))]
 CaText = Annotated[StrictStr, AfterValidator(_text(pem.MAX_PEM))]
+_CA_WITH_SSH = ("is only used over HTTPS (auth https or github-app); with deploy-key Flux uses SSH. For the program's "
+                "own calls to a GitHub Enterprise Server, add the CA to the trust store of the machine running pulumi "
+                "(docs/authentication.md). Remove it: pulumi config rm caCert")
 
 
-class AuthStack(Group):
-    """How Flux authenticates to the Git host; see this module's docstring."""
+def _only_with(owner: str, this: str, name: str) -> str:
+    return (f"is only used with `auth: {owner}`, and this stack's auth is {this}. "
+            f"Remove it (pulumi config rm {name}), or set auth to {owner}.")
 
-    auth: AuthMode = "deploy-key"
+
+def _foreign(this: str, name: str):
+    """A setting of another mode, refused by the schema (see MODE_SETTINGS)."""
+    return other_mode(_only_with(MODE_SETTINGS[name], this, name))
+
+
+def _not_ssh(this: str) -> dict[str, Any]:
+    """The deploy-key settings, refused with an HTTPS mode (`this`) unless left at their default."""
+    access = "App" if this == "github-app" else "token"
+    return {
+        "keyAlgorithm": other_mode(
+            f"is only used with `auth: deploy-key`; with {this} no SSH key is made. Remove it: pulumi config rm "
+            "keyAlgorithm", given=lambda v: v not in (None, "ed25519")),
+        "readWriteKey": other_mode(
+            f"is only used with `auth: deploy-key`; with {this} Flux's access is the {access}'s. Remove it: "
+            "pulumi config rm readWriteKey", given=bool),
+        "knownHosts": other_mode(
+            f"is only used with `auth: deploy-key` (SSH); with {this} Flux fetches over HTTPS. Remove it: "
+            "pulumi config rm knownHosts"),
+    }
+
+
+class _Auth(Group):
+    """What every mode has: the GitHub Enterprise Server, if any, and where the program's GitHub calls go."""
+
     github_url: GitHubUrl | None = Field(None, alias="githubUrl")
-    github_app_id: AppId | None = Field(None, alias="githubAppId")
-    github_app_installation_id: AppId | None = Field(None, alias="githubAppInstallationId")
-    github_app_installation_owner: Owner | None = Field(None, alias="githubAppInstallationOwner")
-    known_hosts: KnownHostsText | None = Field(None, alias="knownHosts")
-    ca_cert: CaText | None = Field(None, alias="caCert")
-    https_username: Username | None = Field(None, alias="httpsUsername")
 
+    @field_validator("github_url")
+    @classmethod
+    def _same_host(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = facts(info)
+        if value is not None and known is not None and known.repo is not None and known.repo.host != value:
+            raise ValueError("names another host than the repository's. Point githubUrl at the server that holds "
+                             "the repository, or remove it.")
+        return value
 
-class AuthSettings(BaseModel):
-    """The resolved authentication: what the component wires and the builders emit."""
-
-    model_config = ConfigDict(frozen=True)
-    mode: AuthMode = "deploy-key"
-    github_host: str = GITHUB_COM  # the host that follows GitHub's rules (githubUrl, else github.com)
-    app_id: str | None = None
-    installation_id: str | None = None
-    installation_owner: str | None = None
-    app_private_key: SecretStr | None = None  # None offline, when the encrypted setting was not decrypted
-    app_key_source: str = ""
-    known_hosts: str | None = None  # normalised lines, for deploy-key off github.com
-    ca_cert: str | None = None  # PEM, for https and github-app
-    https_username: str = DEFAULT_USERNAME
+    @property
+    def github_host(self) -> str:
+        """The host that follows GitHub's rules (githubUrl, else github.com)."""
+        return self.github_url or GITHUB_COM
 
     @property
     def enterprise(self) -> bool:
@@ -166,126 +202,230 @@ class AuthSettings(BaseModel):
         return f"https://{self.github_host}/api/v3" if self.enterprise else None
 
 
-# --- resolution ------------------------------------------------------------------------------
+class _Https(_Auth):
+    """What both HTTPS modes have: a CA for the server, from the stack or the file beside the config."""
 
-TokenUse = Literal["required", "unused"]
+    ca_cert: CaText | None = Field(None, alias="caCert", validate_default=True)
 
+    @field_validator("ca_cert")
+    @classmethod
+    def _ca(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = facts(info)
+        if known is None or known.repo is None:
+            return value
+        source = known.setting_source("caCert")
+        if value is None and known.config_dir is not None and present(known.config_dir / CA_FILE):
+            source = display_path(known.config_dir / CA_FILE, known.project_dir)
+            try:
+                value = read_secret_text(known.config_dir / CA_FILE, source, pem.MAX_PEM, "a PEM file of CA certificates")
+            except UnreadableFile as err:
+                raise Refusal.of(err.problem) from None
+        if value is None:
+            return None
+        problem = ("github.com is signed by a public CA; no caCert is needed. Remove it."
+                   if known.repo.host == GITHUB_COM else pem.certificates_problem(value))
+        if problem:
+            raise (ValueError(problem) if source.startswith("stack setting") else Refusal.of(Problem(source, problem)))
+        return pem.normalise(value)
 
-def token_use(stack: AuthStack, repo: RepoUrl | None) -> TokenUse:
-    """Whether the mode needs the token: the program's GitHub calls, or Flux's HTTPS password."""
-    if stack.auth == "https":
-        return "required"
-    if stack.auth == "github-app":
-        # The provider's App authentication needs the numeric installation id; with only the
-        # owner, the program's own lookups use the token.
-        return "unused" if stack.github_app_installation_id else "required"
-    on_github = repo is None or repo.is_github or (stack.github_url is not None and repo.host == stack.github_url)
-    return "required" if on_github else "unused"
-
-
-def github_repo(repo: RepoUrl, github_url: str | None) -> RepoUrl:
-    """The repository with GitHub's rules applied when it is on the GitHub Enterprise Server."""
-    if github_url is None or repo.host != github_url or repo.is_github:
-        return repo
-    return parse_repo_url(repo.url, github_hosts=frozenset({github_url}))
-
-
-def resolve_auth(
-    project: str,
-    stack: AuthStack,
-    explicit: dict[str, object],
-    repo: RepoUrl,
-    branch: str | None,
-    chart_version: str,
-    key_value: SecretValue | None,
-    config_dir: Path,
-    project_dir: Path,
-    stack_problem: Callable[[str, str], Problem],
-    problems: list[Problem],
-) -> AuthSettings | None:
-    """The AuthSettings, or None with every problem appended. `explicit` holds the plain stack
-    settings as given (keyAlgorithm, readWriteKey are refused off deploy-key when not default)."""
-    start = len(problems)
-    mode = stack.auth
-
-    def refuse(name: str, message: str) -> None:
-        problems.append(stack_problem(name, message))
-
-    for name, owner_mode in MODE_SETTINGS.items():
-        given = key_value is not None if name == APP_KEY_SETTING else explicit.get(name) not in (None, "")
-        if given and mode != owner_mode:
-            refuse(name, f"is only used with `auth: {owner_mode}`, and this stack's auth is {mode}. "
-                         f"Remove it (pulumi config rm {name}), or set auth to {owner_mode}.")
-
-    github_host = stack.github_url or GITHUB_COM
-    if stack.github_url is not None and repo.host != stack.github_url:
-        refuse("githubUrl", "names another host than the repository's. Point githubUrl at the server that "
-                            "holds the repository, or remove it.")
-    on_github = repo.is_github
-    if mode != "deploy-key":
-        if explicit.get("keyAlgorithm") not in (None, "", "ed25519"):
-            refuse("keyAlgorithm", f"is only used with `auth: deploy-key`; with {mode} no SSH key is made. "
-                                   "Remove it: pulumi config rm keyAlgorithm")
-        if str(explicit.get("readWriteKey", "false")).strip().lower() not in ("false", ""):
-            refuse("readWriteKey", f"is only used with `auth: deploy-key`; with {mode} Flux's access is the "
-                                   f"{'App' if mode == 'github-app' else 'token'}'s. Remove it: pulumi config rm readWriteKey")
-
-    if branch is None and not on_github:
-        refuse("branch", "is required for a repository that is not on GitHub: the default branch can only be "
-                         "looked up on GitHub. Set `branch` in config/flux.yaml, or: pulumi config set branch main")
-
-    known_hosts = _known_hosts(stack, mode, repo, on_github, refuse)
-    ca_cert = _ca_cert(project, stack, mode, repo, config_dir, project_dir, refuse, problems)
-
-    if mode == "deploy-key":
-        if repo.ssh_url is None:
-            refuse("auth", "is deploy-key, which fetches over SSH, but the repository URL is https:// and this "
-                           "host's SSH address cannot be derived from it. Give the ssh:// URL as `repo`, or set auth to https.")
-        if not on_github and str(explicit.get("readWriteKey", "false")).strip().lower() == "true":
-            refuse("readWriteKey", "has no effect on a host that is not GitHub: the program does not register the "
-                                   "key there; you choose its access when you add it. Remove it.")
-        if repo.kind == KIND_AZURE and explicit.get("keyAlgorithm") not in (None, "", "rsa-4096"):
-            refuse("keyAlgorithm", "must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
-                                   "pulumi config set keyAlgorithm rsa-4096")
-    if mode in ("https", "github-app") and repo.https_url is None:
-        refuse("auth", f"is {mode}, which fetches over HTTPS, but the repository URL is an SSH address and this "
-                       "host's HTTPS address cannot be derived from it. Give the https:// URL as `repo`.")
-
-    app: dict[str, object] = {}
-    if mode == "github-app":
-        app = _app(project, stack, repo, chart_version, key_value, config_dir, project_dir, refuse, problems)
-
-    username = stack.https_username or (BITBUCKET_USERNAME if repo.kind == KIND_BITBUCKET else DEFAULT_USERNAME)
-    if len(problems) > start:
-        return None
-    return AuthSettings(
-        mode=mode, github_host=github_host, known_hosts=known_hosts, ca_cert=ca_cert, https_username=username, **app
-    )
+    @classmethod
+    def _needs_https_url(cls, mode: str, info: ValidationInfo) -> list[ValueError]:
+        known = facts(info)
+        if known is None or known.repo is None or known.repo.https_url is not None:
+            return []
+        return [ValueError(f"is {mode}, which fetches over HTTPS, but the repository URL is an SSH address and this "
+                           "host's HTTPS address cannot be derived from it. Give the https:// URL as `repo`.")]
 
 
-def _known_hosts(stack: AuthStack, mode: str, repo: RepoUrl, on_github: bool, refuse) -> str | None:
-    given = stack.known_hosts
-    if mode != "deploy-key":
+class DeployKeyAuth(_Auth):
+    """`deploy-key` (default): an SSH key made by the program; see this module's docstring."""
+
+    mode: Literal["deploy-key"] = Field("deploy-key", alias="auth", validate_default=True)
+    key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm", validate_default=True)  # unset: by host
+    read_write_key: StackBool = Field(False, alias="readWriteKey")
+    known_hosts: KnownHostsText | None = Field(None, alias="knownHosts", validate_default=True)  # normalised lines
+    ca_cert: Annotated[CaText | None, other_mode(_CA_WITH_SSH)] = Field(None, alias="caCert")
+    app_id: Annotated[Any, _foreign("deploy-key", "githubAppId")] = Field(None, alias="githubAppId")
+    installation_id: Annotated[Any, _foreign("deploy-key", "githubAppInstallationId")] = Field(None, alias="githubAppInstallationId")
+    installation_owner: Annotated[Any, _foreign("deploy-key", "githubAppInstallationOwner")] = Field(None, alias="githubAppInstallationOwner")
+    app_private_key: Annotated[Any, _foreign("deploy-key", APP_KEY_SETTING)] = Field(None, alias=APP_KEY_SETTING)
+    https_username: Annotated[Any, _foreign("deploy-key", "httpsUsername")] = Field(None, alias="httpsUsername")
+
+    @field_validator("mode")
+    @classmethod
+    def _ssh(cls, value: str, info: ValidationInfo) -> str:
+        known = facts(info)
+        if known is not None and known.repo is not None and known.repo.ssh_url is None:
+            raise ValueError("is deploy-key, which fetches over SSH, but the repository URL is https:// and this host's "
+                             "SSH address cannot be derived from it. Give the ssh:// URL as `repo`, or set auth to https.")
+        return value
+
+    @field_validator("key_algorithm")
+    @classmethod
+    def _key_for_host(cls, value: KeyAlgorithm | None, info: ValidationInfo) -> KeyAlgorithm:
+        known = facts(info)
+        azure = known is not None and known.repo is not None and known.repo.kind == KIND_AZURE
+        if azure and value not in (None, "rsa-4096"):
+            raise ValueError("must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
+                             "pulumi config set keyAlgorithm rsa-4096")
+        return value or ("rsa-4096" if azure else "ed25519")  # ed25519, as `ssh-keygen` makes today
+
+    @field_validator("read_write_key")
+    @classmethod
+    def _registered_here(cls, value: bool, info: ValidationInfo) -> bool:
+        known = facts(info)
+        if value and known is not None and known.repo is not None and not known.repo.is_github:
+            raise ValueError("has no effect on a host that is not GitHub: the program does not register the "
+                             "key there; you choose its access when you add it. Remove it.")
+        return value
+
+    @field_validator("known_hosts")
+    @classmethod
+    def _known_hosts(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = facts(info)
+        if known is None or known.repo is None:
+            return value
+        return known_hosts_for(value, known.repo)
+
+
+class HttpsAuth(_Https):
+    """`https`: Flux fetches over HTTPS with the token as password, on any host."""
+
+    mode: Literal["https"] = Field(alias="auth")
+    https_username: Username | None = Field(None, alias="httpsUsername", validate_default=True)
+    key_algorithm: Annotated[KeyAlgorithm | None, _not_ssh("https")["keyAlgorithm"]] = Field(None, alias="keyAlgorithm")
+    read_write_key: Annotated[StackBool, _not_ssh("https")["readWriteKey"]] = Field(False, alias="readWriteKey")
+    known_hosts: Annotated[KnownHostsText | None, _not_ssh("https")["knownHosts"]] = Field(None, alias="knownHosts")
+    app_id: Annotated[Any, _foreign("https", "githubAppId")] = Field(None, alias="githubAppId")
+    installation_id: Annotated[Any, _foreign("https", "githubAppInstallationId")] = Field(None, alias="githubAppInstallationId")
+    installation_owner: Annotated[Any, _foreign("https", "githubAppInstallationOwner")] = Field(None, alias="githubAppInstallationOwner")
+    app_private_key: Annotated[Any, _foreign("https", APP_KEY_SETTING)] = Field(None, alias=APP_KEY_SETTING)
+
+    @field_validator("mode")
+    @classmethod
+    def _https(cls, value: str, info: ValidationInfo) -> str:
+        raise_all(cls._needs_https_url(value, info))
+        return value
+
+    @field_validator("https_username")
+    @classmethod
+    def _username_for_host(cls, value: str | None, info: ValidationInfo) -> str:
+        known = facts(info)
+        bitbucket = known is not None and known.repo is not None and known.repo.kind == KIND_BITBUCKET
+        return value or (BITBUCKET_USERNAME if bitbucket else DEFAULT_USERNAME)
+
+
+class GitHubAppAuth(_Https):
+    """`github-app`: Flux fetches over HTTPS as a GitHub App (`spec.provider: github`)."""
+
+    mode: Literal["github-app"] = Field(alias="auth")
+    app_id: AppId | None = Field(None, alias="githubAppId", validate_default=True)
+    installation_id: AppId | None = Field(None, alias="githubAppInstallationId")
+    installation_owner: Owner | None = Field(None, alias="githubAppInstallationOwner", validate_default=True)
+    # None offline, when the encrypted setting was not decrypted.
+    app_private_key: SecretStr | None = Field(None, alias=APP_KEY_SETTING, validate_default=True)
+    app_key_source: str = derived("")  # the stack setting or the key file
+    key_algorithm: Annotated[KeyAlgorithm | None, _not_ssh("github-app")["keyAlgorithm"]] = Field(None, alias="keyAlgorithm")
+    read_write_key: Annotated[StackBool, _not_ssh("github-app")["readWriteKey"]] = Field(False, alias="readWriteKey")
+    known_hosts: Annotated[KnownHostsText | None, _not_ssh("github-app")["knownHosts"]] = Field(None, alias="knownHosts")
+    https_username: Annotated[Any, _foreign("github-app", "httpsUsername")] = Field(None, alias="httpsUsername")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_source(cls, data: Any, info: ValidationInfo) -> Any:
+        known = facts(info)
+        if isinstance(data, dict) and not data.get("app_key_source") and known is not None and known.config_dir is not None:
+            given = data.get(APP_KEY_SETTING, data.get("app_private_key")) is not None
+            where = (known.setting_source(APP_KEY_SETTING) if given
+                     else display_path(known.config_dir / APP_KEY_FILE, known.project_dir))
+            data = {**data, "app_key_source": where}
+        return data
+
+    @field_validator("mode")
+    @classmethod
+    def _on_github(cls, value: str, info: ValidationInfo) -> str:
+        known = facts(info)
+        found = cls._needs_https_url(value, info)
+        if known is not None and known.repo is not None and not known.repo.is_github:
+            found.insert(0, ValueError("is github-app, which works only with GitHub: github.com, or a GitHub "
+                                       "Enterprise Server named with githubUrl. For another host use auth https or deploy-key."))
+        raise_all(found)
+        return value
+
+    @field_validator("app_id")
+    @classmethod
+    def _app_id_given(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("is required with `auth: github-app`: the App ID from the App's settings page. "
+                             "pulumi config set githubAppId 123456")
+        return value
+
+    @field_validator("installation_owner")
+    @classmethod
+    def _one_installation(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "installation_id" not in info.data:
+            return value  # the id is refused: that problem first
+        if (info.data["installation_id"] is None) == (value is None):
+            raise Refusal("or githubAppInstallationOwner (exactly one of them) is required with `auth: github-app`. "
+                          "Prefer the installation ID: the number at the end of the installation's settings page URL.",
+                          at="githubAppInstallationId")
+        known = facts(info)
+        flux = chart.KNOWN_VERSIONS.get(known.chart_version) if known is not None and known.chart_version else None
+        if value is not None and flux is not None and tuple(int(p) for p in flux.flux.split(".")[:2]) < INSTALLATION_OWNER_SINCE:
+            raise ValueError(f"needs Flux 2.8 or newer, and chart {known.chart_version} installs Flux {flux.flux}. "
+                             "Set githubAppInstallationId instead.")
+        return value
+
+    @field_validator("app_private_key", mode="plain")
+    @classmethod
+    def _private_key(cls, value: Any, info: ValidationInfo) -> SecretStr | None:
+        if isinstance(value, SecretStr):
+            return value  # checked when it was first read
+        if isinstance(value, SecretValue) and value.plaintext is None:  # offline: present, not decrypted
+            return None
+        text = value.plaintext if isinstance(value, SecretValue) else value
+        if isinstance(text, str):
+            problem = pem.rsa_private_key_problem(text)
+            if problem:
+                raise ValueError(problem)
+            return SecretStr(pem.normalise(text))
+        known = file_facts(info)
+        return _key_file(known) if known is not None else None
+
+
+def _key_file(known) -> SecretStr:
+    key_file = known.config_dir / APP_KEY_FILE
+    source = display_path(key_file, known.project_dir)
+    if not present(key_file):
+        raise Refusal(f"is github-app, but the App's private key is missing: store it in the stack with "
+                      f"`pulumi config set --secret {APP_KEY_SETTING} < app.private-key.pem`, or put the file at {source}.",
+                      at="auth")
+    try:
+        text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file")
+    except UnreadableFile as err:
+        raise Refusal.of(err.problem) from None
+    problem = pem.rsa_private_key_problem(text)
+    if problem:
+        raise Refusal.of(Problem(source, problem))
+    return SecretStr(pem.normalise(text))
+
+
+def known_hosts_for(given: str | None, repo: RepoUrl) -> str | None:
+    """The deploy key's known_hosts lines: None where GitHub publishes the host keys."""
+    if repo.is_github and repo.host == GITHUB_COM:
         if given is not None:
-            refuse("knownHosts", f"is only used with `auth: deploy-key` (SSH); with {mode} Flux fetches over HTTPS. "
-                                 "Remove it: pulumi config rm knownHosts")
-        return None
-    if on_github and repo.host == GITHUB_COM:
-        if given is not None:
-            refuse("knownHosts", "is not used for github.com: its host keys come from GitHub's published list. "
-                                 "Remove it: pulumi config rm knownHosts")
+            raise ValueError("is not used for github.com: its host keys come from GitHub's published list. "
+                             "Remove it: pulumi config rm knownHosts")
         return None
     if given is None:
-        if on_github:
+        if repo.is_github:
             return None  # the Enterprise Server's published keys (GET /api/v3/meta)
-        refuse("knownHosts", "is required for deploy-key on a host that is not GitHub: Flux must know the server's "
-                             "SSH host keys, and they are never learned by scanning at deploy time. Set the lines "
-                             "from the host's documented fingerprints: pulumi config set knownHosts < known_hosts")
-        return None
+        raise ValueError("is required for deploy-key on a host that is not GitHub: Flux must know the server's SSH "
+                         "host keys, and they are never learned by scanning at deploy time. Set the lines from the "
+                         "host's documented fingerprints: pulumi config set knownHosts < known_hosts")
     problem = known_hosts_problem(given, ssh_host(repo), repo.port if repo.kind == KIND_GENERIC else None)
     if problem:
-        refuse("knownHosts", problem)
-        return None
+        raise ValueError(problem)
     return normalise_known_hosts(given)
 
 
@@ -294,79 +434,57 @@ def ssh_host(repo: RepoUrl) -> str:
     return AZURE_SSH_HOST if repo.kind == KIND_AZURE else repo.host
 
 
-def _ca_cert(project, stack: AuthStack, mode, repo: RepoUrl, config_dir: Path, project_dir: Path, refuse, problems) -> str | None:
-    source, text = f"stack setting {project}:caCert", stack.ca_cert
-    ca_file = config_dir / CA_FILE
-    if text is None and mode != "deploy-key" and present(ca_file):
-        source = display_path(ca_file, project_dir)
-        text = read_secret_text(ca_file, source, pem.MAX_PEM, "a PEM file of CA certificates", problems)
-        if text is None:
-            return None
-    elif text is not None and mode == "deploy-key":
-        refuse("caCert", "is only used over HTTPS (auth https or github-app); with deploy-key Flux uses SSH. For "
-                         "the program's own calls to a GitHub Enterprise Server, add the CA to the trust store of "
-                         "the machine running pulumi (docs/authentication.md). Remove it: pulumi config rm caCert")
+def _mode(value: Any) -> str:
+    return value.get("auth", "deploy-key") if isinstance(value, dict) else getattr(value, "mode", "deploy-key")
+
+
+Auth = Annotated[
+    Union[Annotated[DeployKeyAuth, Tag("deploy-key")], Annotated[GitHubAppAuth, Tag("github-app")],
+          Annotated[HttpsAuth, Tag("https")]],
+    Discriminator(_mode, custom_error_type="mode_error", custom_error_message="must be one of: {expected}.",
+                  custom_error_context={"expected": "'deploy-key', 'github-app' or 'https'"}),
+]
+AUTH = TypeAdapter(Auth)
+AUTH_MODELS = (DeployKeyAuth, GitHubAppAuth, HttpsAuth)
+
+
+# --- what the settings loader needs before the auth group is validated ------------------------
+
+TokenUse = Literal["required", "unused"]
+
+
+def token_use(plain: dict[str, object], repo: RepoUrl | None, github_url: str | None) -> TokenUse:
+    """Whether the mode needs the token: the program's GitHub calls, or Flux's HTTPS password."""
+    mode = plain.get("auth", "deploy-key")
+    if mode not in ("deploy-key", "github-app"):
+        return "required"  # https, or a mode refused (with its own problem)
+    if mode == "github-app":
+        # The provider's App authentication needs the numeric installation id; with only the
+        # owner, the program's own lookups use the token.
+        return "unused" if _valid(_APP_ID, plain.get("githubAppInstallationId")) else "required"
+    on_github = repo is None or repo.is_github or (github_url is not None and repo.host == github_url)
+    return "required" if on_github else "unused"
+
+
+def valid_github_url(plain: dict[str, object]) -> str | None:
+    """githubUrl when it is valid (its own problems are the auth group's)."""
+    return _valid(_GITHUB_URL, plain.get("githubUrl"))
+
+
+_APP_ID, _GITHUB_URL = TypeAdapter(AppId), TypeAdapter(GitHubUrl)
+
+
+def _valid(adapter: TypeAdapter, value: object) -> Any:
+    if value is None:
         return None
-    if text is None:
+    try:
+        return adapter.validate_python(value)
+    except ValueError:  # pydantic's ValidationError is one
         return None
-    if repo.host == GITHUB_COM:
-        problem = "github.com is signed by a public CA; no caCert is needed. Remove it."
-    else:
-        problem = pem.certificates_problem(text)
-    if problem:
-        if source.startswith("stack setting"):
-            refuse("caCert", problem)
-        else:
-            problems.append(Problem(source, problem))
-        return None
-    return pem.normalise(text)
 
 
-def _app(project, stack: AuthStack, repo: RepoUrl, chart_version: str, key_value: SecretValue | None,
-         config_dir: Path, project_dir: Path, refuse, problems: list[Problem]) -> dict[str, object]:
-    if not repo.is_github:
-        refuse("auth", "is github-app, which works only with GitHub: github.com, or a GitHub Enterprise Server "
-                       "named with githubUrl. For another host use auth https or deploy-key.")
-    if stack.github_app_id is None:
-        refuse("githubAppId", "is required with `auth: github-app`: the App ID from the App's settings page. "
-                              "pulumi config set githubAppId 123456")
-    installation_id, owner = stack.github_app_installation_id, stack.github_app_installation_owner
-    if (installation_id is None) == (owner is None):
-        refuse("githubAppInstallationId", "or githubAppInstallationOwner (exactly one of them) is required with "
-                                          "`auth: github-app`. Prefer the installation ID: the number at the end of "
-                                          "the installation's settings page URL.")
-    if owner is not None:
-        known = chart.KNOWN_VERSIONS.get(chart_version)
-        if known is not None and tuple(int(p) for p in known.flux.split(".")[:2]) < INSTALLATION_OWNER_SINCE:
-            refuse("githubAppInstallationOwner", f"needs Flux 2.8 or newer, and chart {chart_version} installs "
-                                                 f"Flux {known.flux}. Set githubAppInstallationId instead.")
-    key, key_source = _app_key(project, key_value, config_dir, project_dir, refuse, problems)
-    return {"app_id": stack.github_app_id, "installation_id": installation_id, "installation_owner": owner,
-            "app_private_key": key, "app_key_source": key_source}
-
-
-def _app_key(project, key_value: SecretValue | None, config_dir: Path, project_dir: Path, refuse,
-             problems: list[Problem]) -> tuple[SecretStr | None, str]:
-    if key_value is not None:
-        source = f"stack setting {project}:{APP_KEY_SETTING}"
-        if key_value.plaintext is None:  # offline: present, not decrypted
-            return None, source
-        problem = pem.rsa_private_key_problem(key_value.plaintext)
-        if problem:
-            refuse(APP_KEY_SETTING, problem)
-            return None, source
-        return SecretStr(pem.normalise(key_value.plaintext)), source
-    key_file = config_dir / APP_KEY_FILE
-    source = display_path(key_file, project_dir)
-    if not present(key_file):
-        refuse("auth", f"is github-app, but the App's private key is missing: store it in the stack with "
-                       f"`pulumi config set --secret {APP_KEY_SETTING} < app.private-key.pem`, or put the file at {source}.")
-        return None, source
-    text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file", problems)
-    if text is None:
-        return None, source
-    problem = pem.rsa_private_key_problem(text)
-    if problem:
-        problems.append(Problem(source, problem))
-        return None, source
-    return SecretStr(pem.normalise(text)), source
+def github_repo(repo: RepoUrl, github_url: str | None) -> RepoUrl:
+    """The repository with GitHub's rules applied when it is on the GitHub Enterprise Server."""
+    if github_url is None or repo.host != github_url or repo.is_github:
+        return repo
+    return parse_repo_url(repo.url, github_hosts=frozenset({github_url}))

@@ -49,13 +49,12 @@ def display_path(path: Path, project_dir: Path) -> str:
         return str(path)
 
 
-def read_flux_file(
-    config_dir: Path, project_dir: Path, project: str, *, required: bool, problems: list[Problem]
-) -> FluxFile | None:
+def read_flux_file(config_dir: Path, project_dir: Path, project: str, *, required: bool) -> tuple[FluxFile | None, list[Problem]]:
+    """config/flux.yaml, or None with its problems (none when it is not required and absent)."""
     path = config_dir / FLUX_FILE
     source = display_path(path, project_dir)
     if not required and not present(path):
-        return None
+        return None, []
     hint = (
         "Create it with a line `repo: https://github.com/OWNER/NAME` (and optionally `branch: main`), "
         f"or give the repository as a stack setting: pulumi config set {project}:repo URL"
@@ -63,11 +62,12 @@ def read_flux_file(
     document, found = read_mapping(path, source, hint)
     if any(isinstance(p, EmptyFile) for p in found):
         found = [Problem(source, f"the file is empty, but `repo` is required. {hint}", field="repo")]
-    problems.extend(found)
-    return validate_document(FluxFile, document, source, problems)
+    flux_file, invalid = validate_document(FluxFile, document, source)
+    return flux_file, found + invalid
 
 
-def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) -> SecretStr | None:
+def read_secrets_file(path: Path, project_dir: Path) -> tuple[SecretStr | None, list[Problem]]:
+    """The token of config/secrets-flux.yaml, or None with the file's problems."""
     source = display_path(path, project_dir)
     hint = (
         f"Give the GitHub token one of two ways: create {source} with a line `token: \"...\"` "
@@ -76,34 +76,30 @@ def read_secrets_file(path: Path, project_dir: Path, problems: list[Problem]) ->
     document, found = read_mapping(path, source, hint)
     if any(isinstance(p, EmptyFile) for p in found):
         found = [Problem(source, f"the file is empty, but `token` is required. {hint}", field="token")]
-    problems.extend(found)
-    secrets = validate_document(SecretsFile, document, source, problems)
-    return secrets.token if secrets else None
+    secrets, invalid = validate_document(SecretsFile, document, source)
+    return (secrets.token if secrets else None), found + invalid
 
 
-def read_secret_text(path: Path, source: str, max_size: int, expected: str, problems: list[Problem]) -> str | None:
-    """A small text file holding a key, read bounded; its content never reaches a message."""
-    try:
-        data = read_bytes_bounded(path, source, max_size, expected=expected, missing="file not found.")
-    except UnreadableFile as err:
-        problems.append(err.problem)
-        return None
+def read_secret_text(path: Path, source: str, max_size: int, expected: str) -> str:
+    """A small text file holding a key, read bounded; UnreadableFile (its problem) when it cannot be
+    read as text. Its content never reaches a message."""
+    data = read_bytes_bounded(path, source, max_size, expected=expected, missing="file not found.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(source, "is not UTF-8 text."))
-        return None
+        raise UnreadableFile(Problem(source, "is not UTF-8 text.")) from None
 
 
-def validate_document(model: type[BaseModel], document: YamlDocument | None, source: str, problems: list[Problem]) -> Any:
-    """The document as `model`, or None with every problem (file, line, field) appended."""
+def validate_document(model: type[BaseModel], document: YamlDocument | None, source: str) -> tuple[Any, list[Problem]]:
+    """The document as `model`, or None with every problem (file, line, field)."""
     if document is None:
-        return None
+        return None, []
     try:
-        return model.model_validate(document.data)
+        return model.model_validate(document.data), []
     except ValidationError as err:
+        problems = []
         for error, message in messages(err, "field"):
             name = location(error)
             line = document.line(*[str(p) for p in error["loc"]]) if name else None
             problems.append(Problem(source, message, field=name, line=line))
-        return None
+        return None, problems

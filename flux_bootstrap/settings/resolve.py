@@ -11,96 +11,145 @@ from __future__ import annotations
 
 import errno
 import os
+from dataclasses import replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from ..bounded_read import present
 from ..errors import ConfigError, Problem
-from ..git_url import KIND_AZURE, RepoUrl
+from ..git_url import RepoUrl
+from .auth import Auth, DeployKeyAuth, KeyAlgorithm, token_use, valid_github_url
+from .base import Facts, GroupSchema
+from .fields import SecretValue, StackValue, folder
 from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsSettings, resolve_gitops
-from .fields import SecretValue, StackValue, folder, normalise_path
-from .auth import APP_KEY_SETTING, AuthSettings, github_repo, resolve_auth, token_use
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
-from .messages import location, messages
-from .sops import SOPS_KEY_SETTING, SopsSettings, resolve_sops
-from .stack import DEFAULT_CONFIG_DIR, SECRET_SETTINGS, SETTING_NAMES, TOKEN_SETTING, KeyAlgorithm, StackSettings
+from .messages import StackPlace, messages, validate
+from .sops_settings import Sops, SopsOff
+from .stack import (
+    AUTH_GROUP,
+    DEFAULT_CONFIG_DIR,
+    GITOPS,
+    GROUPS,
+    SECRET_SETTINGS,
+    SETTING_NAMES,
+    SOURCE,
+    TOKEN_SETTING,
+    LifecycleSettings,
+    SourceSettings,
+)
 from .stack_keys import unknown_setting
-from .tuning import TuningSettings, resolve_tuning
+from .tuning_settings import TuningSettings
 
 PROJECT = "flux-bootstrap"  # the Pulumi project name; it namespaces the stack settings
 
 
 class Settings(BaseModel):
-    """Everything the program needs, validated. Built only by `resolve_settings`."""
+    """Everything the program needs, validated: one model per group, the mode's own model for
+    `auth` and `sops`. Built only by `resolve_settings`."""
 
     model_config = ConfigDict(frozen=True)
     project: str
     stack: str
-    repo: RepoUrl  # GitHub's rules applied on github.com and on the githubUrl server
-    branch: str | None  # None: use the repository's default branch, looked up on GitHub
-    path: str  # normalised, relative to the repository root; "" is the root
+    config_dir: Path
     # None offline when the stack's encrypted token was not decrypted, and when the mode uses none
     # (deploy-key off GitHub; github-app with an installation id).
     token: SecretStr | None
     token_source: str
-    key_algorithm: KeyAlgorithm
-    read_write_key: bool
-    chart_version: str
-    interval: str
-    protect: bool
-    destroy_workloads: bool
-    wait_for_sync: bool
-    adopt_existing: bool
-    preflight: bool  # check the GitHub repository before creating anything
-    config_dir: Path
-    sops: SopsSettings = SopsSettings()
-    auth: AuthSettings = AuthSettings()
+    source: SourceSettings
+    lifecycle: LifecycleSettings = LifecycleSettings()
+    auth: Auth = Field(default_factory=DeployKeyAuth)
+    sops: Sops = Field(default_factory=SopsOff)
     tuning: TuningSettings = TuningSettings()
     gitops: GitOpsSettings = GitOpsSettings()
+
+    @model_validator(mode="after")
+    def _repository_known(self) -> Settings:
+        if self.source.repo is None:  # resolve_settings reports why first; never a Settings without one
+            raise ValueError("the repository is unknown: give `repo` in config/flux.yaml or as a stack setting.")
+        return self
+
+    @property
+    def repo(self) -> RepoUrl:  # GitHub's rules applied on github.com and on the githubUrl server
+        return self.source.repo  # type: ignore[return-value]  # never None: see _repository_known
+
+    @property
+    def branch(self) -> str | None:  # None: use the repository's default branch, looked up on GitHub
+        return self.source.branch
+
+    @property
+    def path(self) -> str:  # normalised, relative to the repository root; "" is the root
+        return self.source.path or ""
 
     @property
     def kustomization_path(self) -> str:
         return f"./{self.path}"
 
+    @property
+    def interval(self) -> str:
+        return self.source.interval
 
-class _StackProblems:
-    """Problems of stack settings, named `project:setting`, with their line when known."""
+    @property
+    def chart_version(self) -> str:
+        return self.source.chart_version
 
-    def __init__(self, project: str, source: str, lines: Mapping[str, int]):
-        self.project, self.source, self.lines = project, source, lines
+    @property
+    def key_algorithm(self) -> KeyAlgorithm:
+        return self.auth.key_algorithm or "ed25519"
 
-    def __call__(self, name: str, message: str) -> Problem:
-        return Problem(self.source, message, field=f"{self.project}:{name}", line=self.lines.get(name.split(".")[0]), label="setting")
+    @property
+    def read_write_key(self) -> bool:
+        return self.auth.read_write_key
+
+    @property
+    def protect(self) -> bool:
+        return self.lifecycle.protect
+
+    @property
+    def destroy_workloads(self) -> bool:
+        return self.lifecycle.destroy_workloads
+
+    @property
+    def wait_for_sync(self) -> bool:
+        return self.lifecycle.wait_for_sync
+
+    @property
+    def adopt_existing(self) -> bool:
+        return self.lifecycle.adopt_existing
+
+    @property
+    def preflight(self) -> bool:  # check the GitHub repository before creating anything
+        return self.lifecycle.preflight
 
 
 def split_stack_values(
-    stack_values: Mapping[str, StackValue], problem: _StackProblems, problems: list[Problem]
-) -> tuple[dict[str, object], dict[str, SecretValue]]:
-    """Plain settings for the model, and the secret settings; a value stored the wrong way, or under a
-    name that is no setting (plain or `--secret`), is a problem."""
+    stack_values: Mapping[str, StackValue], place: StackPlace
+) -> tuple[dict[str, object], dict[str, SecretValue], list[Problem]]:
+    """Plain settings for the groups, the secret settings, and the problems: a value stored the wrong
+    way, or under a name that is no setting (plain or `--secret`)."""
     plain: dict[str, object] = {}
     secrets: dict[str, SecretValue] = {}
+    problems: list[Problem] = []
     secret_names = ", ".join(SECRET_SETTINGS)
     for name, value in stack_values.items():
         if name not in SETTING_NAMES:  # even when empty: Pulumi.yaml declares defaults for known names only
-            problems.append(problem(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
+            problems.append(place(name, unknown_setting(name, secret=isinstance(value, SecretValue))))
         elif value == "":
             continue  # Pulumi.yaml declares "" as the default of settings that are optional
         elif name in SECRET_SETTINGS:
             if isinstance(value, SecretValue):
                 secrets[name] = value
             else:
-                problems.append(
-                    problem(name, "is stored in plain text. Remove it and set it as a secret: "
-                                  f"pulumi config rm {name} && pulumi config set --secret {name}")
-                )
+                # Already a problem: the secret counts as present (not decrypted), not as missing.
+                secrets[name] = SecretValue(None)
+                problems.append(place(name, "is stored in plain text. Remove it and set it as a secret: "
+                                            f"pulumi config rm {name} && pulumi config set --secret {name}"))
         elif isinstance(value, SecretValue):
-            problems.append(problem(name, f"is stored as a secret; only {secret_names} are. Set it again without --secret."))
+            problems.append(place(name, f"is stored as a secret; only {secret_names} are. Set it again without --secret."))
         else:
             plain[name] = value
-    return plain, secrets
+    return plain, secrets, problems
 
 
 def resolve_settings(
@@ -120,110 +169,77 @@ def resolve_settings(
     Offline commands that need no token pass `require_token=False`: a missing token is then no
     problem, but a secrets file that is present is still checked.
     """
-    problems: list[Problem] = []
-    stack_problem = _StackProblems(project, stack_source, stack_lines or {})
-    plain, secrets = split_stack_values(stack_values, stack_problem, problems)
-
-    stack_settings: StackSettings | None = None
-    try:
-        stack_settings = StackSettings.model_validate(plain)
-    except ValidationError as err:
-        problems.extend(stack_problem(location(e) or "?", message) for e, message in messages(err, "setting"))
-
-    config_dir = _config_dir(project_dir, plain.get("configDir"), stack_problem, problems)
-    flux_file = read_flux_file(config_dir, project_dir, project, required="repo" not in plain, problems=problems)
-
-    repo, repo_problem = _repo(stack_settings, flux_file, project_dir, config_dir, stack_problem)
-    if repo_problem is not None:
-        problems.append(repo_problem)
-    use = token_use(stack_settings, repo) if stack_settings is not None else "required"
-
-    token: SecretStr | None = None
-    token_value = secrets.get(TOKEN_SETTING)
-    if token_value is not None:
-        token_source = f"stack setting {project}:{TOKEN_SETTING}"
-        if use == "unused":
-            problems.append(stack_problem(TOKEN_SETTING, _UNUSED_TOKEN))
-        elif token_value.plaintext is not None:
-            try:
-                token = SecretsFile.model_validate({"token": token_value.plaintext}).token
-            except ValidationError as err:
-                problems.extend(stack_problem(TOKEN_SETTING, message) for _, message in messages(err, "setting"))
-    else:
-        secrets_path = config_dir / SECRETS_FILE
-        token_source = display_path(secrets_path, project_dir) if use == "required" else "(not used)"
-        if use == "required" and (require_token or present(secrets_path)):
-            token = read_secrets_file(secrets_path, project_dir, problems)
-
-    # A key stored in plain text is already a problem: count it as present, not as missing.
-    sops_key = secrets.get(SOPS_KEY_SETTING) or (SecretValue(None) if stack_values.get(SOPS_KEY_SETTING) else None)
-    sops = resolve_sops(
-        project,
-        stack_settings.sops if stack_settings else "off",
-        sops_key,
-        config_dir,
-        project_dir,
-        stack_problem,
-        problems,
-    )
-
-    branch = (stack_settings.branch if stack_settings else None) or (flux_file.branch if flux_file else None)
-    auth = None
-    if stack_settings is not None and repo is not None:
-        app_key = secrets.get(APP_KEY_SETTING) or (SecretValue(None) if stack_values.get(APP_KEY_SETTING) else None)
-        auth = resolve_auth(project, stack_settings, plain, repo, branch, stack_settings.chart_version, app_key,
-                            config_dir, project_dir, stack_problem, problems)
-
-    tuning = None
-    if stack_settings is not None:
-        tuning = resolve_tuning(
-            stack_settings,
-            read_only_deploy_key=(
-                stack_settings.auth == "deploy-key" and repo is not None and repo.is_github
-                and not stack_settings.read_write_key
-            ),
-            chart_version=stack_settings.chart_version,
-            stack_problem=stack_problem,
-            problems=problems,
-        )
-
-    gitops = stack_settings and resolve_gitops(stack_settings, stack_problem, problems, stack_settings.auth, repo,
-                                               stack_values.get(COMMIT_STATUS_TOKEN_SETTING), token)
-
+    place = StackPlace(project, stack_source, stack_lines or {})
+    plain, secrets, problems = split_stack_values(stack_values, place)
+    config_dir, found = _config_dir(project_dir, plain.get("configDir"), place)
+    problems += found
+    facts = Facts(project, stack, project_dir, config_dir, github_url=valid_github_url(plain))
+    if config_dir is not None:
+        flux_file, found = read_flux_file(config_dir, project_dir, project, required="repo" not in plain)
+        problems += [replace(p, hides_others=True) for p in found] if "repo" not in plain else found
+        facts = replace(facts, flux_file=flux_file, flux_file_source=display_path(config_dir / FLUX_FILE, project_dir))
+    values = {**plain, **secrets}
+    source, found = _validated(SOURCE, values, facts, place, hiding={"repo", "chartVersion", "configDir"})
+    problems += found
+    facts = replace(facts, repo=source.repo if source else None, chart_version=source.chart_version if source else None)
+    token, token_source, found = _token(facts, plain, secrets.get(TOKEN_SETTING), place, require_token)
+    problems += found
+    auth, found = _validated(AUTH_GROUP, values, facts, place)
+    problems += found
+    facts = replace(facts, read_only_deploy_key=_read_only_deploy_key(auth, facts.repo))
+    groups: dict[str, object] = {}
+    for group in GROUPS:
+        if group not in (SOURCE, AUTH_GROUP):  # the ones above, whose results are facts of the others
+            groups[group.attribute], found = _validated(group, values, facts, place)
+            problems += found
+    gitops_stack = groups.pop(GITOPS.attribute)
+    if gitops_stack is not None:  # the rules across groups: the auth mode, the host, the tokens
+        commit_token = secrets.get(COMMIT_STATUS_TOKEN_SETTING) or stack_values.get(COMMIT_STATUS_TOKEN_SETTING)
+        groups[GITOPS.attribute] = resolve_gitops(gitops_stack, place, problems, auth.mode if auth else "deploy-key",
+                                                  facts.repo, commit_token, token)
     if problems:
         raise ConfigError(problems)
-    # No problems means every part validated; flux.yaml is required when the stack gives no repo.
-    assert stack_settings is not None and sops is not None and repo is not None and auth is not None and tuning is not None
-    assert gitops is not None
-    path = stack_settings.path if stack_settings.path is not None else normalise_path(f"clusters/{stack}")
-    return Settings(
-        project=project,
-        stack=stack,
-        repo=repo,
-        branch=branch,
-        path=path,
-        token=token,
-        token_source=token_source,
-        key_algorithm=stack_settings.key_algorithm or default_key_algorithm(repo),
-        read_write_key=stack_settings.read_write_key,
-        chart_version=stack_settings.chart_version,
-        interval=stack_settings.interval,
-        protect=stack_settings.protect,
-        destroy_workloads=stack_settings.destroy_workloads,
-        wait_for_sync=stack_settings.wait_for_sync,
-        adopt_existing=stack_settings.adopt_existing,
-        preflight=stack_settings.preflight,
-        config_dir=config_dir,
-        sops=sops,
-        auth=auth,
-        tuning=tuning,
-        gitops=gitops,
-    )
+    return Settings(project=project, stack=stack, config_dir=config_dir, token=token, token_source=token_source,
+                    source=source, auth=auth, **groups)
 
 
-def default_key_algorithm(repo: RepoUrl) -> KeyAlgorithm:
-    """ed25519, as `ssh-keygen` makes today; Azure DevOps accepts only RSA SSH keys."""
-    return "rsa-4096" if repo.kind == KIND_AZURE else "ed25519"
+def _validated(group: GroupSchema, values: Mapping[str, object], facts: Facts, place: StackPlace, *,
+               hiding: frozenset[str] | set[str] = frozenset()) -> tuple[Any, list[Problem]]:
+    """The group validated from its settings among `values`, or None, with its problems."""
+    given = {name: values[name] for name in group.names if name in values}
+    return validate(group.schema, given, facts, place, tag=group.tag, hiding=hiding, models=group.models)
+
+
+def _read_only_deploy_key(auth: Auth | None, repo: RepoUrl | None) -> bool:
+    """Flux reads through a deploy key this program registers read-only (with a token or an App, or a
+    key pasted by hand on another host, write access is granted there)."""
+    return isinstance(auth, DeployKeyAuth) and repo is not None and repo.is_github and not auth.read_write_key
+
+
+def _token(facts: Facts, plain: dict[str, object], given: SecretValue | None, place: StackPlace,
+           require_token: bool) -> tuple[SecretStr | None, str, list[Problem]]:
+    """The GitHub token, where it comes from, and its problems: the stack's secret setting, or the secrets file."""
+    use = token_use(plain, facts.repo, facts.github_url)
+    if given is not None:
+        token_source = facts.setting_source(TOKEN_SETTING)
+        if use == "unused":
+            return None, token_source, [place(TOKEN_SETTING, _UNUSED_TOKEN)]
+        if given.plaintext is None:
+            return None, token_source, []
+        try:
+            return SecretsFile.model_validate({"token": given.plaintext}).token, token_source, []
+        except ValidationError as err:
+            return None, token_source, [place(TOKEN_SETTING, message) for _, message in messages(err, "setting")]
+    if use != "required":
+        return None, "(not used)", []
+    if facts.config_dir is None:
+        return None, "(config folder unusable)", []
+    secrets_path = facts.config_dir / SECRETS_FILE
+    token_source = display_path(secrets_path, facts.project_dir)
+    if require_token or present(secrets_path):
+        token, found = read_secrets_file(secrets_path, facts.project_dir)
+        return token, token_source, found
+    return None, token_source, []
 
 
 _UNUSED_TOKEN = (
@@ -232,35 +248,34 @@ _UNUSED_TOKEN = (
 )
 
 
-def _config_dir(project_dir: Path, raw_dir: object, stack_problem: _StackProblems, problems: list[Problem]) -> Path:
-    """The config folder, absolute; ConfigError with every problem so far when it cannot be used.
+def _config_dir(project_dir: Path, raw_dir: object, place: StackPlace) -> tuple[Path | None, list[Problem]]:
+    """The config folder, absolute, or None when it cannot be used (a problem that hides the files' own).
 
     Read from the plain settings, so the files are still checked when another stack setting is
-    invalid; a configDir that is itself refused is never used as a path (nor shown: it may be
-    anything). A missing default folder is no problem here: its files are reported missing.
+    invalid; a configDir that is itself refused (by the source group) is never used as a path (nor
+    shown: it may be anything). A missing default folder is no problem here: its files are
+    reported missing.
     """
     try:
         usable = folder(raw_dir) if isinstance(raw_dir, str) else None
     except ValueError:
-        usable = None
+        return None, []  # the source group refuses it
     path = project_dir / (usable or DEFAULT_CONFIG_DIR)
     try:
         path = path.resolve()
         if path.is_dir():
-            return path
+            return path, []
     except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
         pass
     refusal = _folder_refusal(path)
     where = "flux.yaml and secrets-flux.yaml"
     if usable:
-        problems.append(stack_problem("configDir", f"{refusal or 'names a folder that does not exist.'} Point it "
-                                                   f"to the folder holding {where}, or remove the setting."))
-    elif refusal and raw_dir is None:
-        problems.append(Problem(DEFAULT_CONFIG_DIR, f"{refusal} It must be the folder holding {where}: make it one, "
-                                                    "or point the configDir stack setting to one."))
-    if usable or raw_dir is not None or refusal:
-        raise ConfigError(problems)
-    return path
+        return None, [place("configDir", f"{refusal or 'names a folder that does not exist.'} Point it to the "
+                                         f"folder holding {where}, or remove the setting.", hides_others=True)]
+    if refusal and raw_dir is None:
+        return None, [Problem(DEFAULT_CONFIG_DIR, f"{refusal} It must be the folder holding {where}: make it one, "
+                                                  "or point the configDir stack setting to one.", hides_others=True)]
+    return (None if raw_dir is not None or refusal else path), []
 
 
 def _folder_refusal(path: Path) -> str | None:
@@ -280,18 +295,3 @@ def _folder_refusal(path: Path) -> str | None:
     return "is not a folder." if not path.is_dir() else "cannot be opened."
 
 
-def _repo(stack_settings: StackSettings | None, flux_file, project_dir: Path, config_dir: Path,
-          stack_problem: _StackProblems) -> tuple[RepoUrl | None, Problem | None]:
-    """The repository from the stack or flux.yaml, with GitHub's rules on the githubUrl server."""
-    if stack_settings is not None and stack_settings.repo is not None:
-        repo, from_stack = stack_settings.repo, True
-    elif flux_file is not None:
-        repo, from_stack = flux_file.repo, False
-    else:
-        return None, None
-    try:
-        return github_repo(repo, stack_settings.github_url if stack_settings else None), None
-    except ValueError as err:  # our words: git_url never puts the URL in a message
-        if from_stack:
-            return None, stack_problem("repo", str(err))
-        return None, Problem(display_path(config_dir / FLUX_FILE, project_dir), str(err), field="repo")

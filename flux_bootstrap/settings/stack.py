@@ -1,65 +1,101 @@
-"""The `flux-bootstrap:*` stack settings, one group of fields per concern.
+"""The `flux-bootstrap:*` stack settings: the source and lifecycle groups, and the catalogue of
+every setting name (each group's fields, by stack name).
 
-The groups are combined into one pydantic model, so an unknown setting name is refused (a typo
-such as `protcet` is never silently ignored). The secret settings are handled apart: they are
-only accepted as `--secret` values and never enter this model.
+An unknown setting name is refused (a typo such as `protcet` is never silently ignored). The
+secret settings are accepted only as `--secret` values.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 
-from pydantic import Field
-
-from .auth import APP_KEY_SETTING, AuthStack
-from .base import Group
+from ..errors import Problem
+from ..git_url import RepoUrl as ParsedRepoUrl
+from .auth import APP_KEY_SETTING, AUTH, AUTH_MODELS, github_repo
+from .base import Group, GroupSchema, facts
+from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool, normalise_path
 from .files import TOKEN_SETTING
 from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsStack
-from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool
-from .sops import SOPS_KEY_SETTING, SopsStack
-from .tuning import TUNING_STRUCTURED, TuningStack
+from .messages import Refusal
+from .sops_settings import SOPS, SOPS_KEY_SETTING, SOPS_MODELS
+from .tuning_settings import TUNING_STRUCTURED, TuningSettings
 
 DEFAULT_CHART_VERSION = "2.18.3"  # fluxcd-community flux2 chart = Flux 2.8.5
 DEFAULT_INTERVAL = "1m"
 DEFAULT_CONFIG_DIR = "config"
-KeyAlgorithm = Literal["ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-4096"]
 
 
-class SourceStack(Group):
-    """Where Flux reads from, how often, and which Flux it runs."""
+class SourceSettings(Group):
+    """Where Flux reads from, how often, and which Flux it runs. The repository and branch fall
+    back to config/flux.yaml (a fact), the path to clusters/<stack>."""
 
-    repo: RepoUrl | None = None
-    branch: BranchName | None = None
-    path: RepoPath | None = None
+    repo: RepoUrl | None = Field(None, validate_default=True)  # GitHub's rules on the githubUrl server
+    branch: BranchName | None = Field(None, validate_default=True)  # None: the default branch, asked of GitHub
+    path: RepoPath | None = Field(None, validate_default=True)  # normalised; "" is the repository root
     interval: Interval = DEFAULT_INTERVAL
     chart_version: ChartVersion = Field(DEFAULT_CHART_VERSION, alias="chartVersion")
     config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir")
 
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, value: ParsedRepoUrl | None, info: ValidationInfo) -> ParsedRepoUrl | None:
+        known = facts(info)
+        if known is None:
+            return value
+        from_file = value is None
+        if from_file:
+            if known.flux_file is None:
+                return None  # config/flux.yaml has its own problem
+            value = known.flux_file.repo
+        try:
+            return github_repo(value, known.github_url)
+        except ValueError as err:  # our words: git_url never puts the URL in a message
+            if from_file:
+                raise Refusal.of(Problem(known.flux_file_source, str(err), field="repo", hides_others=True)) from None
+            raise
 
-class DeployKeyStack(Group):
-    key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm")  # unset: by host (resolve)
-    read_write_key: StackBool = Field(False, alias="readWriteKey")
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = facts(info)
+        if known is None:
+            return value
+        value = value or (known.flux_file.branch if known.flux_file is not None else None)
+        repo = info.data.get("repo")
+        if value is None and repo is not None and not repo.is_github:
+            raise ValueError("is required for a repository that is not on GitHub: the default branch can only be "
+                             "looked up on GitHub. Set `branch` in config/flux.yaml, or: pulumi config set branch main")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = facts(info)
+        return normalise_path(f"clusters/{known.stack}") if value is None and known is not None else value
 
 
-class LifecycleStack(Group):
-    """What `pulumi up` waits for, adopts, and what `pulumi destroy` may remove."""
+class LifecycleSettings(Group):
+    """What `pulumi up` checks first, waits for and adopts, and what `pulumi destroy` may remove."""
 
     protect: StackBool = False
     destroy_workloads: StackBool = Field(False, alias="destroyWorkloads")
     wait_for_sync: StackBool = Field(True, alias="waitForSync")
     adopt_existing: StackBool = Field(False, alias="adoptExisting")
+    preflight: StackBool = True  # check the GitHub repository before anything is created
 
 
-class PreflightStack(Group):
-    """Check the GitHub repository before anything is created."""
-
-    preflight: StackBool = True
-
-
-class StackSettings(SourceStack, DeployKeyStack, LifecycleStack, PreflightStack, SopsStack, AuthStack, TuningStack,
-                    GitOpsStack):
-    """Every plain stack setting (the secret ones are in SECRET_SETTINGS)."""
-
+# Every group, in the order resolve validates them (a later one may read what an earlier one
+# resolved: the repository, the chart version, the auth mode). A new group is one entry here, one
+# field of Settings, and its module.
+SOURCE = GroupSchema("source", (SourceSettings,))
+AUTH_GROUP = GroupSchema("auth", AUTH_MODELS, tag="auth", adapter=AUTH)
+LIFECYCLE = GroupSchema("lifecycle", (LifecycleSettings,))
+SOPS_GROUP = GroupSchema("sops", SOPS_MODELS, tag="sops", adapter=SOPS)
+TUNING = GroupSchema("tuning", (TuningSettings,))
+# Validated as the others; resolve then applies its rules across groups (settings/gitops.py).
+GITOPS = GroupSchema("gitops", (GitOpsStack,))
+GROUPS = (SOURCE, AUTH_GROUP, LIFECYCLE, SOPS_GROUP, TUNING, GITOPS)
 
 # Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
 SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
@@ -67,4 +103,7 @@ SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_S
                                    COMMIT_STATUS_TOKEN_SETTING: "the commit status token"}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
-SETTING_NAMES = tuple(f.alias or name for name, f in StackSettings.model_fields.items()) + tuple(SECRET_SETTINGS)
+# Every plain setting's field by stack name, as the user sets it (the reference, the Pulumi.yaml test).
+SETTING_FIELDS: dict[str, FieldInfo] = {name: field for group in GROUPS for name, field in group.fields().items()
+                                        if name not in SECRET_SETTINGS}
+SETTING_NAMES = tuple(SETTING_FIELDS) + tuple(SECRET_SETTINGS)

@@ -14,9 +14,9 @@ import math
 import re
 from typing import Annotated, Any, Callable
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictStr
+from pydantic import BeforeValidator, Field, PlainValidator, StrictStr, ValidationInfo, field_validator
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError
 from ..kube_values import (
     CONTROL_PLANE_TOLERATION,
     DnsName,
@@ -30,8 +30,9 @@ from ..kube_values import (
 from ..helm_values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, SETTING_PATHS, override_problems
 from ..sizes import SIZES, Size
 from ..yaml_source import MAX_DEPTH, MAX_NODES
-from .base import Group
+from .base import Group, facts
 from .fields import StackBool
+from .messages import Refusal, Refusals, raise_all
 
 # Settings whose value is a YAML list or object (read with Config.get_object in the program).
 TUNING_STRUCTURED = frozenset({"tolerations", "nodeSelector", "resources", "imagePullSecrets", "helmValues"})
@@ -143,128 +144,114 @@ PullSecrets = Annotated[
 HelmValues = Annotated[dict[str, Any], BeforeValidator(_json_shape)]
 
 
-# ---- The stack settings and the resolved tuning ---------------------------------------------
+# ---- The tuning group: fields in the order their rules read them ----------------------------
 
 
-class TuningStack(Group):
-    """Which controllers run, where and how large, and from which registry."""
+class TuningSettings(Group):
+    """Which controllers run, where and how large, and from which registry; `flux_bootstrap.tuning`
+    turns it into chart values. A rule between fields sits on the later field and reads the earlier
+    ones that validated (`info.data`), so a refused field hides only the rules that need it."""
 
     image_automation: StackBool = Field(False, alias="imageAutomation")
     source_watcher: StackBool = Field(False, alias="sourceWatcher")
-    tolerations: Tolerations = Field((), description="Tolerations added to every Flux controller (list of Kubernetes tolerations: key, operator, value, effect, tolerationSeconds).")
     tolerate_control_plane: StackBool = Field(False, alias="tolerateControlPlane")
+    # The control-plane toleration is included when tolerateControlPlane asks for it.
+    tolerations: Tolerations = Field((), validate_default=True, description="Tolerations added to every Flux controller (list of Kubernetes tolerations: key, operator, value, effect, tolerationSeconds).")
     node_selector: NodeSelector = Field({}, alias="nodeSelector", description="Node labels every Flux controller must run on (object of label: value).")
     priority_class_name: DnsName | None = Field(None, alias="priorityClassName")
     size: Size | None = None
     resources: ResourcesByController = Field({}, description="Requests and limits per controller (object: controller name -> {requests, limits} of cpu and memory); overrides `size`.")
     network_policy: StackBool = Field(True, alias="networkPolicy")
     multitenancy: StackBool = False
-    tenant_service_account: DnsName | None = Field(None, alias="tenantServiceAccount")
+    # Set exactly when multitenancy is on ("default" unless given).
+    tenant_service_account: DnsName | None = Field(None, alias="tenantServiceAccount", validate_default=True)
     registry: Registry | None = None
     image_pull_secrets: PullSecrets = Field((), alias="imagePullSecrets")
     helm_values: HelmValues = Field({}, alias="helmValues", description="Further values of the flux2 chart (object), checked against its values.yaml; paths a setting owns are refused.")
 
-
-class TuningSettings(BaseModel):
-    """The validated tuning; `flux_bootstrap.tuning` turns it into chart values."""
-
-    model_config = ConfigDict(frozen=True)
-    image_automation: bool = False
-    source_watcher: bool = False
-    tolerations: tuple[Toleration, ...] = ()  # the control-plane toleration included when asked for
-    node_selector: dict[str, str] = {}
-    priority_class_name: str | None = None
-    size: Size | None = None
-    resources: dict[str, ResourceRequirements] = {}  # by controller (Deployment) name
-    network_policy: bool = True
-    multitenancy: bool = False
-    tenant_service_account: str | None = None  # set exactly when multitenancy is on
-    registry: str | None = None
-    image_pull_secrets: tuple[str, ...] = ()
-    helm_values: dict[str, Any] = {}
-
     @property
     def controllers(self) -> tuple[str, ...]:
         """The controllers installed, by Deployment name, in the chart's order."""
-        on = set(CORE_CONTROLLERS)
-        if self.image_automation:
-            on.update(IMAGE_CONTROLLERS)
-        if self.source_watcher:
-            on.add("source-watcher")
-        return tuple(name for name in CONTROLLERS if name in on)
+        return installed(self.image_automation, self.source_watcher)
 
+    @field_validator("image_automation")
+    @classmethod
+    def _image_automation(cls, value: bool, info: ValidationInfo) -> bool:
+        known = facts(info)
+        if value and known is not None and known.read_only_deploy_key:
+            raise ValueError(
+                "needs readWriteKey: image-automation-controller pushes the image updates it makes as commits to the "
+                "repository, which a read-only deploy key cannot do. Also run `pulumi config set readWriteKey true`, "
+                "or turn imageAutomation off.")
+        return value
 
-def resolve_tuning(
-    stack: TuningStack,
-    *,
-    read_only_deploy_key: bool,
-    chart_version: str,
-    stack_problem: Callable[[str, str], Problem],
-    problems: list[Problem],
-) -> TuningSettings | None:
-    """The tuning, or None with the cross-setting problems appended (each naming its key path).
+    @field_validator("tolerations")
+    @classmethod
+    def _control_plane(cls, value: tuple[Toleration, ...], info: ValidationInfo) -> tuple[Toleration, ...]:
+        if info.data.get("tolerate_control_plane") and CONTROL_PLANE_TOLERATION not in value:
+            value = (*value, CONTROL_PLANE_TOLERATION)
+        return value
 
-    `read_only_deploy_key`: Flux reads through a deploy key this program registers read-only (with
-    a token or an App, or a key pasted by hand on another host, write access is granted there).
-    """
-    found: list[Problem] = []
-    if stack.image_automation and read_only_deploy_key:
-        found.append(stack_problem(
-            "imageAutomation",
-            "needs readWriteKey: image-automation-controller pushes the image updates it makes as commits to the "
-            "repository, which a read-only deploy key cannot do. Also run `pulumi config set readWriteKey true`, "
-            "or turn imageAutomation off.",
-        ))
-    if stack.tenant_service_account is not None and not stack.multitenancy:
-        found.append(stack_problem(
-            "tenantServiceAccount",
-            "is only used with multitenancy: true (the account tenants' objects run as). Turn multitenancy on, "
-            "or remove it: pulumi config rm tenantServiceAccount",
-        ))
-    for key in stack.node_selector:
-        message = label_key_problem(key)
-        if message:
-            found.append(stack_problem(f"nodeSelector.{key}", message))
+    @field_validator("node_selector")
+    @classmethod
+    def _label_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        raise_all([Refusal(message, at=f"nodeSelector.{key}") for key in value if (message := label_key_problem(key))])
+        return value
 
-    tuning = TuningSettings(
-        image_automation=stack.image_automation,
-        source_watcher=stack.source_watcher,
-        tolerations=_tolerations(stack),
-        node_selector=dict(stack.node_selector),
-        priority_class_name=stack.priority_class_name,
-        size=stack.size,
-        resources=dict(stack.resources),
-        network_policy=stack.network_policy,
-        multitenancy=stack.multitenancy,
-        tenant_service_account=(stack.tenant_service_account or "default") if stack.multitenancy else None,
-        registry=stack.registry,
-        image_pull_secrets=tuple(stack.image_pull_secrets),
-        helm_values=dict(stack.helm_values),
-    )
-    found.extend(_resources_problems(tuning, chart_version, stack_problem))
-    if tuning.helm_values:
+    @field_validator("resources")
+    @classmethod
+    def _resources(cls, value: dict[str, ResourceRequirements], info: ValidationInfo) -> dict[str, ResourceRequirements]:
+        known = facts(info)
+        # A switch or the size refused: what it would have installed or given is unknown, not compared.
+        switches = {"image_automation", "source_watcher"} <= info.data.keys()
+        controllers = installed(info.data["image_automation"], info.data["source_watcher"]) if switches else None
+        chart_version = known.chart_version if known is not None and "size" in info.data else None
+        raise_all(resources_problems(value, controllers, info.data.get("size"), chart_version))
+        return value
+
+    @field_validator("tenant_service_account")
+    @classmethod
+    def _tenant(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "multitenancy" not in info.data:
+            return value
+        if not info.data["multitenancy"]:
+            if value is not None:
+                raise ValueError("is only used with multitenancy: true (the account tenants' objects run as). Turn "
+                                 "multitenancy on, or remove it: pulumi config rm tenantServiceAccount")
+            return None
+        return value or "default"
+
+    @field_validator("helm_values")
+    @classmethod
+    def _overrides(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        known = facts(info)
+        if not value or known is None or known.chart_version is None:
+            return value
         try:
-            defaults = _chart_defaults(chart_version)
+            defaults = _chart_defaults(known.chart_version)
         except ConfigError as err:  # the carried archive is missing or altered
-            found.extend(err.problems)
-        else:
-            found.extend(stack_problem(f"helmValues.{path}", message)
-                         for path, message in override_problems(tuning.helm_values, defaults, _set_settings(stack)))
-    problems.extend(found)
-    return None if found else tuning
+            raise Refusals(Refusal.of(p) for p in err.problems) from None
+        set_settings = _set_settings(info.data)
+        raise_all([Refusal(message, at=f"helmValues.{path}")
+                   for path, message in override_problems(value, defaults, set_settings)])
+        return value
 
 
-def _set_settings(stack: TuningStack) -> set[str]:
+def installed(image_automation: bool, source_watcher: bool) -> tuple[str, ...]:
+    on = set(CORE_CONTROLLERS)
+    if image_automation:
+        on.update(IMAGE_CONTROLLERS)
+    if source_watcher:
+        on.add("source-watcher")
+    return tuple(name for name in CONTROLLERS if name in on)
+
+
+def _set_settings(data: dict[str, Any]) -> set[str]:
     """The settings of SETTING_PATHS that are set (not empty, off or absent), by stack name."""
-    by_alias = {field.alias or name: getattr(stack, name) for name, field in TuningStack.model_fields.items()}
+    by_alias = {field.alias or name: data.get(name) for name, field in TuningSettings.model_fields.items()}
+    if data.get("tolerate_control_plane"):  # the toleration it adds is no setting of `tolerations`
+        by_alias["tolerations"] = tuple(t for t in by_alias["tolerations"] or () if t != CONTROL_PLANE_TOLERATION)
     return {setting for setting in SETTING_PATHS if by_alias[setting]}
-
-
-def _tolerations(stack: TuningStack) -> tuple[Toleration, ...]:
-    tolerations = tuple(stack.tolerations)
-    if stack.tolerate_control_plane and CONTROL_PLANE_TOLERATION not in tolerations:
-        tolerations += (CONTROL_PLANE_TOLERATION,)
-    return tolerations
 
 
 def _chart_defaults(chart_version: str) -> dict[str, Any]:
@@ -274,35 +261,32 @@ def _chart_defaults(chart_version: str) -> dict[str, Any]:
     return chart.default_values(chart.schema_version(chart_version))
 
 
-def _resources_problems(
-    tuning: TuningSettings, chart_version: str, stack_problem: Callable[[str, str], Problem]
-) -> list[Problem]:
-    found = []
+def resources_problems(resources: dict[str, ResourceRequirements], controllers: tuple[str, ...] | None,
+                       size: Size | None, chart_version: str | None) -> list[ValueError]:
+    """The entries naming no controller of the chart, or one not installed (`controllers`, when
+    known), and the requests above limits (with the size, or the chart version, when known)."""
+    found: list[ValueError] = []
     names = ", ".join(CONTROLLERS)
-    for name, requirements in tuning.resources.items():
+    for name, requirements in resources.items():
         if name not in CONTROLLERS:
-            found.append(stack_problem(f"resources.{name}", f"is not a Flux controller of the chart; use one of: {names}."))
-        elif name not in tuning.controllers:
+            found.append(Refusal(f"is not a Flux controller of the chart; use one of: {names}.", at=f"resources.{name}"))
+        elif controllers is None:
+            continue
+        elif name not in controllers:
             switch = "imageAutomation" if name in IMAGE_CONTROLLERS else "sourceWatcher"
-            found.append(stack_problem(
-                f"resources.{name}", f"is not installed, so these resources would change nothing: set {switch} to "
-                                     "true, or remove this entry."))
-        else:
-            found.extend(_request_above_limit(tuning, name, requirements, chart_version, stack_problem))
+            found.append(Refusal(f"is not installed, so these resources would change nothing: set {switch} to "
+                                 "true, or remove this entry.", at=f"resources.{name}"))
+        elif size is not None or chart_version is not None:
+            found.extend(_request_above_limit(name, requirements, size, chart_version))
     return found
 
 
-def _request_above_limit(
-    tuning: TuningSettings,
-    name: str,
-    requirements: ResourceRequirements,
-    chart_version: str,
-    stack_problem: Callable[[str, str], Problem],
-) -> list[Problem]:
+def _request_above_limit(name: str, requirements: ResourceRequirements, size: Size | None,
+                         chart_version: str | None) -> list[ValueError]:
     """Kubernetes refuses a container whose request is above its limit: compare what the pod gets,
     this entry merged over the size preset (or over the chart's default when no size is set)."""
-    if tuning.size is not None:
-        base, origin = SIZES[tuning.size].resources(), f"size {tuning.size}"
+    if size is not None:
+        base, origin = SIZES[size].resources(), f"size {size}"
     else:
         base = _chart_defaults(chart_version).get(CONTROLLERS[name], {}).get("resources") or {}
         origin = "the chart's default"
@@ -310,7 +294,7 @@ def _request_above_limit(
     own_limits = requirements.limits.as_chart_value() if requirements.limits is not None else {}
     requests = {**(base.get("requests") or {}), **own_requests}
     limits = {**(base.get("limits") or {}), **own_limits}
-    found = []
+    found: list[ValueError] = []
     for resource in sorted(set(requests) & set(limits)):
         if quantity_value(str(requests[resource])) <= quantity_value(str(limits[resource])):
             continue
@@ -320,9 +304,6 @@ def _request_above_limit(
             message = f"is below the {resource} request ({other})"
         else:
             where, message = f"requests.{resource}", f"is above the {resource} limit ({origin})"
-        found.append(stack_problem(
-            f"resources.{name}.{where}",
-            f"{message}; Kubernetes refuses a container whose request is above its limit. Raise the limit, "
-            "or lower the request.",
-        ))
+        found.append(Refusal(f"{message}; Kubernetes refuses a container whose request is above its limit. Raise "
+                             "the limit, or lower the request.", at=f"resources.{name}.{where}"))
     return found
