@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import chart, credentials, sops, tuning
+from . import chart, credentials, sops
+from .chart import tuning
 from .known_hosts import from_published_keys
-from .helm_values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec
+from .chart.values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec
 from .settings import Settings
 
 NAMESPACE = "flux-system"

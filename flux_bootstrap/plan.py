@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from . import commit_status, credentials, manifests, rotation, webhook
-from .helm_values import HelmReleaseSpec, deep_merge
+from .chart.values import HelmReleaseSpec, deep_merge
 from .settings import Settings
 
 

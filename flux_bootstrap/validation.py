@@ -22,11 +22,11 @@ from typing import Any, Iterable
 
 from . import chart
 from .errors import Problem
-from .helm_values import RELEASE_NAME
+from .chart.values import RELEASE_NAME
 from .manifests import NAMESPACE
 from .settings import Settings
 from .settings.tuning_settings import TuningSettings
-from .tuning import chart_values as tuned_values
+from .chart.tuning import chart_values as tuned_values
 
 KUBERNETES_VERSION = "1.33"  # a release the Flux 2.8 line supports; Namespace and Secret are stable
 FLUX_KINDS = ("GitRepository", "Kustomization", "Receiver", "Provider", "Alert")
@@ -114,7 +114,7 @@ def validate_chart_objects(objects: Iterable[chart.RenderedObject], kubernetes_v
 def validate_helm_values(values: dict[str, Any], chart_version: str = chart.NEWEST_CARRIED) -> list[str]:
     """Problems of Helm values against the chart's values.yaml (of `chart_version` when carried,
     else of the newest carried chart): a key Helm would silently ignore, or a value of another type."""
-    from .helm_values import value_problems
+    from .chart.values import value_problems
 
     defaults = chart.default_values(chart.schema_version(chart_version))
     return [f"Helm values: {path}: {message}" for path, message in value_problems(values, defaults)]

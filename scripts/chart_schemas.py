@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flux_bootstrap import chart  # noqa: E402
-from flux_bootstrap.helm_values import RELEASE_NAME  # noqa: E402
+from flux_bootstrap.chart.values import RELEASE_NAME  # noqa: E402
 from flux_bootstrap.manifests import NAMESPACE  # noqa: E402
 
 

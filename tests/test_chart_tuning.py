@@ -8,7 +8,7 @@ import pytest
 from flux_bootstrap import chart, manifests, validation
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
-from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
+from flux_bootstrap.chart.presets import REQUEUE_DEPENDENCY_FLAG, SIZES
 from flux_bootstrap.validation import chart_render_problem, helm_values_problems, validate_chart_objects, validate_object
 
 V = DEFAULT_CHART_VERSION

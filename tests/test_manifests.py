@@ -7,7 +7,7 @@ import pytest
 
 from conftest import leaf_paths
 from flux_bootstrap import credentials, chart, manifests
-from flux_bootstrap.helm_values import CHART_REPOSITORY, FluxChartValues, chart_values
+from flux_bootstrap.chart.values import CHART_REPOSITORY, FluxChartValues, chart_values
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.validation import validate_helm_values, validate_object
 

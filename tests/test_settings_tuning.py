@@ -254,7 +254,7 @@ def test_a_block_of_the_chart_set_to_null_is_refused(config_dir, block):
 
 
 def test_null_is_refused_only_where_the_chart_has_a_value():
-    from flux_bootstrap.helm_values import value_problems
+    from flux_bootstrap.chart.values import value_problems
 
     assert value_problems({"a": None, "b": {"c": None}}, {"a": None, "b": {"c": None, "d": 1}}) == []
     assert [path for path, _ in value_problems({"b": {"d": None}}, {"b": {"c": None, "d": 1}})] == ["b.d"]

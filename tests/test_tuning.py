@@ -11,8 +11,9 @@ import pytest
 
 from conftest import ROOT, leaf_paths
 
-from flux_bootstrap import chart, tuning
-from flux_bootstrap.helm_values import (
+from flux_bootstrap import chart
+from flux_bootstrap.chart import tuning
+from flux_bootstrap.chart.values import (
     CONTROLLERS,
     SETTING_PATHS,
     FluxChartValues,
@@ -24,7 +25,7 @@ from flux_bootstrap.helm_values import (
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION
 from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, ResourceRequirements, Toleration
 from flux_bootstrap.settings.tuning_settings import TuningSettings
-from flux_bootstrap.sizes import REQUEUE_DEPENDENCY_FLAG, SIZES
+from flux_bootstrap.chart.presets import REQUEUE_DEPENDENCY_FLAG, SIZES
 from flux_bootstrap.validation import validate_helm_values
 
 V = DEFAULT_CHART_VERSION
@@ -200,7 +201,7 @@ def test_values_are_the_same_in_every_process():
     # hash order may reach them (key and list order included), or each `pulumi up` would diff.
     script = (
         "import json, sys\n"
-        "from flux_bootstrap import tuning\n"
+        "from flux_bootstrap.chart import tuning\n"
         "from flux_bootstrap.settings.tuning_settings import TuningSettings\n"
         "settings = TuningSettings.model_validate_json(sys.stdin.read())\n"
         f"print(json.dumps(tuning.chart_values(settings, {V!r})))\n"

@@ -174,7 +174,7 @@ def test_commented_chart_values_are_read_by_a_template():
     import io
     import tarfile
 
-    from flux_bootstrap.helm_values import COMMENTED_VALUES
+    from flux_bootstrap.chart.values import COMMENTED_VALUES
 
     with tarfile.open(fileobj=io.BytesIO(chart.carried_archive(chart.NEWEST_CARRIED)), mode="r:gz") as archive:
         templates = "".join(archive.extractfile(m).read().decode() for m in archive.getmembers()

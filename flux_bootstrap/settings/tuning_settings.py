@@ -27,8 +27,8 @@ from ..kube_values import (
     label_key_problem,
     quantity_value,
 )
-from ..helm_values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, SETTING_PATHS, override_problems
-from ..sizes import SIZES, Size
+from ..chart.values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, SETTING_PATHS, override_problems
+from ..chart.presets import SIZES, Size
 from ..yaml_source import MAX_DEPTH, MAX_NODES
 from .base import Group, facts
 from .fields import StackBool

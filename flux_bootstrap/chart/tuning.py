@@ -3,15 +3,15 @@
 Only what a setting changes is sent, so a stack that sets nothing gets the values it always got
 (plus the CRD migration hook, see `migration_hook`). `helmValues` is merged last, over ours; the
 settings already refused any of its paths that is protected, written by a stack setting that is
-set (helm_values.SETTING_PATHS), null over a chart default, or not in the chart's values.yaml.
+set (chart.values.SETTING_PATHS), null over a chart default, or not in the chart's values.yaml.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import chart
-from .helm_values import (
+from .. import chart
+from .values import (
     CONTROLLERS,
     FluxChartValues,
     ContainerValues,
@@ -26,8 +26,8 @@ from .helm_values import (
     chart_values as base_values,
     deep_merge,
 )
-from .settings.tuning_settings import TuningSettings
-from .sizes import SIZES, additional_args
+from ..settings.tuning_settings import TuningSettings
+from .presets import SIZES, additional_args
 
 # Fields of FluxChartValues, by the chart's controller key.
 _FIELDS = {

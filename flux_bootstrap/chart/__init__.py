@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .bounded_read import UnreadableFile, read_bytes_bounded
-from .errors import ConfigError, Problem
-from .helm_values import CHART_NAME, CHART_REPOSITORY
+from ..bounded_read import UnreadableFile, read_bytes_bounded
+from ..errors import ConfigError, Problem
+from .values import CHART_NAME, CHART_REPOSITORY
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # flux_bootstrap/
 # charts/ of the project checkout; `pip install .` puts the same archives inside the package.
 CHARTS_DIR = next(
     (d for d in (_PACKAGE_DIR.parent / "charts", _PACKAGE_DIR / "charts") if d.is_dir()), _PACKAGE_DIR.parent / "charts"
