@@ -9,10 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from flux_bootstrap.plan import Deferred, Plan, PlannedObject, fill_deferred
-from flux_bootstrap.sops import key_file_text as age_key_file_text
+from flux_bootstrap.age_key import key_file_text as age_key_file_text
 
-from . import credentials, sops, webhook
-from .preflight import checked_branch
+from . import age_identity, git_access, github_webhook
+from .github_lookups import checked_branch
 from .stack_config import KubernetesTarget
 
 
@@ -36,7 +36,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         super().__init__("flux-bootstrap:index:FluxBootstrap", name, None, opts)
         settings = plan.settings
         # None on a host that is not GitHub; authenticated with the token or as the GitHub App.
-        gh = credentials.github_provider(name, settings, self)
+        gh = git_access.github_provider(name, settings, self)
         cluster = k8s.Provider(
             f"{name}-kubernetes",
             kubeconfig=kubernetes.kubeconfig,
@@ -53,10 +53,10 @@ class FluxBootstrap(pulumi.ComponentResource):
         # Synchronous: a failed check raises before the key or anything else below is registered.
         branch = checked_branch(settings, gh, self)
         # The deferred values of the plan, as Outputs: keys, the token, host keys, the branch.
-        values = credentials.deferred_values(name, plan, gh, self)
+        values = git_access.deferred_values(name, plan, gh, self)
         values[Deferred.BRANCH] = branch
         if settings.sops.enabled:
-            identity = sops.age_identity(name, settings, self)
+            identity = age_identity.age_identity(name, settings, self)
             values[Deferred.SOPS_IDENTITY] = identity.apply(age_key_file_text)
         self.webhook_url = self._webhook_token(name, plan, values)
         registered: dict[str, pulumi.Resource] = dict(values.resources)
@@ -66,14 +66,14 @@ class FluxBootstrap(pulumi.ComponentResource):
             registered[planned.resource] = self._kubernetes_object(
                 f"{name}-{planned.resource}", planned, values, self._options(planned, cluster, registered)
             )
-        hook = webhook.repository_webhook(name, plan, self.webhook_url, values, gh, registered, self)
+        hook = github_webhook.repository_webhook(name, plan, self.webhook_url, values, gh, registered, self)
         self.webhook_id = hook.id if hook is not None else None
 
         key = values.key
         self.public_key = key.public_key_openssh if key else None
         self.fingerprint = key.public_key_fingerprint_sha256 if key else None
         self.private_key_urn = key.urn if key else None
-        self.sops_recipient = sops.recipient(identity) if settings.sops.enabled else None
+        self.sops_recipient = age_identity.recipient(identity) if settings.sops.enabled else None
         self.branch = pulumi.Output.from_input(branch)
         outputs = {"public_key": self.public_key, "fingerprint": self.fingerprint, "branch": self.branch,
                    "webhook_url": self.webhook_url, "webhook_id": self.webhook_id}
@@ -83,8 +83,8 @@ class FluxBootstrap(pulumi.ComponentResource):
         """With webhookHost: the random token (for the plan's Secret), and the receiver's URL."""
         if plan.webhook is None:
             return None
-        token = values[Deferred.WEBHOOK_TOKEN] = webhook.token(name, self)
-        return webhook.hook_url(plan, token)
+        token = values[Deferred.WEBHOOK_TOKEN] = github_webhook.token(name, self)
+        return github_webhook.hook_url(plan, token)
 
     def _options(self, planned: PlannedObject, cluster: k8s.Provider, registered: dict) -> pulumi.ResourceOptions:
         timeouts = pulumi.CustomTimeouts(**planned.timeouts) if planned.timeouts else None

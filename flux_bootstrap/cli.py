@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, chart, commit_status, credentials, manifests, rotation, sops, webhook
+from . import __version__, age_key, chart, commit_status, credentials, manifests, rotation, webhook
 from .bounded_read import present
 from .cluster_target import cluster_target
 from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems
@@ -110,7 +110,7 @@ def render_problems(settings: Settings, stack_file: StackFile, project_dir: Path
 # Files beside the config that hold a secret, and what leaks when one is committed.
 SECRET_FILES = {
     SECRETS_FILE: "the token is in the repository. Run: git rm --cached {source}; add it to .gitignore, and revoke the token on GitHub.",
-    sops.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (docs/sops.md).",
+    age_key.KEY_FILE: "the SOPS key is in the repository, and with it every encrypted Secret. Run: git rm --cached {source}; add it to .gitignore, and rotate the key (docs/sops.md).",
     APP_KEY_FILE: "the GitHub App's private key is in the repository. Run: git rm --cached {source}; add it to .gitignore, and on the App's settings page generate a new private key and delete this one.",
 }
 
@@ -401,7 +401,7 @@ def _sops_line(settings: Settings) -> str:
         recipient = "recipient: the stack output sopsAgeRecipient after the first pulumi up (the key is made then)"
     else:
         recipient = "recipient: the stack output sopsAgeRecipient (the key is an encrypted stack setting)"
-    return f"# SOPS: Flux decrypts with the age key in Secret {sops.SECRET_NAME} ({settings.sops.mode}); {recipient}.\n"
+    return f"# SOPS: Flux decrypts with the age key in Secret {age_key.SECRET_NAME} ({settings.sops.mode}); {recipient}.\n"
 
 
 def _stack_recipients(settings: Settings) -> tuple[list[str], list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import chart, credentials, sops
+from . import age_key, chart, credentials
 from .chart import tuning
 from .known_hosts import from_published_keys
 from .chart.values import CHART_NAME, CHART_REPOSITORY, RELEASE_NAME, HelmReleaseSpec
@@ -82,7 +82,7 @@ def git_secret_manifest(string_data: Any, name: str = NAME) -> dict[str, Any]:
 
 def sops_secret_manifest(identity: str) -> dict[str, Any]:
     """The Secret holding the SOPS age key, labelled like every object we make."""
-    return sops.secret_manifest(identity, namespace=NAMESPACE, labels=_LABELS)
+    return age_key.secret_manifest(identity, namespace=NAMESPACE, labels=_LABELS)
 
 
 def _readiness(settings: Settings) -> dict[str, str] | None:
@@ -118,7 +118,7 @@ def kustomization_manifest(settings: Settings) -> dict[str, Any]:
     if settings.destroy_workloads:
         spec["timeout"] = WORKLOAD_DELETE_TIMEOUT
     if settings.sops.enabled:
-        spec["decryption"] = sops.decryption_spec()
+        spec["decryption"] = age_key.decryption_spec()
     if settings.tuning.multitenancy:
         # Multi-tenancy lockdown makes Kustomizations without an account impersonate `default` of
         # their namespace, which may do nothing: this one applies the cluster's own configuration.

@@ -1,6 +1,6 @@
 """Preflight: is the GitHub repository ready for Flux? Pure rules over what GitHub answered.
 
-The Pulumi program (components/preflight.py) only gathers the facts; every decision is here, so
+The Pulumi program (components/github_lookups.py) only gathers the facts; every decision is here, so
 it is tested without mocks. GitHub's lookups answer in ways that are easy to misread:
 - a repository that does not exist, or that the token cannot see, comes back EMPTY, not as an
   error: an empty default branch means "not found", never "use some branch";

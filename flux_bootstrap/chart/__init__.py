@@ -130,7 +130,7 @@ def load_archive(path: Path, sha256: str) -> bytes:
         raise ChartError(path.name, err.problem.message) from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ChartError(path.name, "is not the archive this project verified (its sha256 differs from the one "
-                                    f"pinned in flux_bootstrap/chart.py): {restore}. To carry a new chart, "
+                                    f"pinned in flux_bootstrap/chart/__init__.py): {restore}. To carry a new chart, "
                                     "update CARRIED there and run the tests.")
     return data
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, SecretStr, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 
-from .. import sops as age
+from .. import age_key as age
 from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
 from .base import Group, derived, facts, file_facts, other_mode

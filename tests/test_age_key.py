@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pyrage import decrypt, encrypt, x25519
 
-from flux_bootstrap import manifests, sops
+from flux_bootstrap import age_key as sops
+from flux_bootstrap import manifests
 from flux_bootstrap.settings import resolve_settings
 from flux_bootstrap.validation import validate_object
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_random as random
 
-from flux_bootstrap import sops as age
+from flux_bootstrap import age_key as age
 from flux_bootstrap.settings import Settings
 from flux_bootstrap.settings.sops_settings import SopsProvided
 
