@@ -6,7 +6,7 @@ fragments the error message must contain.
 
 from pathlib import Path
 
-from conftest import TOKEN
+from helpers import TOKEN
 
 # Token-shaped strings, built at run time so no tracked file holds one.
 GHP = "ghp_" + "A1b2C3d4E5" * 4

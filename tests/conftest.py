@@ -1,26 +1,12 @@
-import sys
+"""Fixtures only (pytest.ini puts the project and tests/ on the path; shared helpers are in helpers.py)."""
+
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from flux_bootstrap.github_env import VARIABLES as GITHUB_PROVIDER_VARIABLES
 
-from flux_bootstrap.github_env import VARIABLES as GITHUB_PROVIDER_VARIABLES  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "reference" / "flux"
-TOKEN = "tok-Secret-1234567890"  # a stand-in token; tests assert it never shows up anywhere
-
-
-def leaf_paths(value, path=()):
-    """(key path, value) of every leaf of nested mappings; an empty mapping is a leaf."""
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            yield from leaf_paths(inner, path + (key,))
-    else:
-        yield path, value
+from helpers import TOKEN
 
 
 @pytest.fixture(autouse=True)

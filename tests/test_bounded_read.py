@@ -12,7 +12,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap import chart
 from flux_bootstrap.bounded_read import UnreadableFile, present, read_bytes_bounded
 from flux_bootstrap.cli import find_project_dir, main

@@ -13,7 +13,7 @@ from pathlib import Path
 import helm_python
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from flux_bootstrap import chart, manifests
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.validation import validate_chart_objects

@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from cases import GHP, PAT, REFUSED, apply_files
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap import chart, validation
 from flux_bootstrap.cli import main
 from harness import run_program
+from helpers import run_cli
 
 
 @pytest.fixture
@@ -26,12 +27,6 @@ def project(tmp_path: Path, config_dir: Path) -> Path:
     (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n{CONTEXT_LINE}")
     (config_dir / "secrets-flux.yaml").chmod(0o600)
     return tmp_path
-
-
-def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
-    code = main(["--project-dir", str(project), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # The dev stack's cluster, as a team pins it (`check` warns about a stack that does not).

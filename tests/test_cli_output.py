@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cases import GHP
-from conftest import TOKEN
+from helpers import TOKEN
 from flux_bootstrap import chart, validation
 from flux_bootstrap.cli import main
 from test_cli import CONTEXT_LINE, project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 from flux_bootstrap.cli import main
+from helpers import run_cli
 
 STACK = """\
 config:
@@ -43,12 +44,6 @@ def project(tmp_path: Path, config_dir: Path) -> Path:
     (config_dir / "secrets-flux.yaml").chmod(0o600)
     (tmp_path / "Pulumi.dev.yaml").write_text(STACK)
     return tmp_path
-
-
-def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
-    code = main(["--project-dir", str(project), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_check_accepts_yaml_objects_and_lists(project, capsys):

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap.cli import main, schema_problems
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import plan

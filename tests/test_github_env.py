@@ -10,6 +10,7 @@ import pytest
 from flux_bootstrap.github_env import APP_VARIABLES, OWNER_VARIABLES, VARIABLES, environment_problems
 from flux_bootstrap.settings import resolve_settings
 from pems import app_private_key
+from helpers import write_repo
 
 OTHER = "Evil-Corp-Value-7"  # a value that must never be shown
 
@@ -17,10 +18,6 @@ OTHER = "Evil-Corp-Value-7"  # a value that must never be shown
 def settings(project_dir: Path, **values):
     return resolve_settings(project_dir=project_dir, project="flux-bootstrap", stack="dev", stack_values=values,
                             stack_source="stack", require_token=False)
-
-
-def write_repo(config_dir: Path, repo: str) -> None:
-    (config_dir / "flux.yaml").write_text(f"repo: {repo}\nbranch: main\n")
 
 
 def test_a_clean_environment_has_no_problem(config_dir):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leaf_paths
+from helpers import leaf_paths
 from flux_bootstrap import credentials, chart, manifests
 from flux_bootstrap.chart.values import CHART_REPOSITORY, FluxChartValues, chart_values
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings

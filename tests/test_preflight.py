@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN
 from flux_bootstrap import preflight as rules
 from flux_bootstrap.preflight import (
     BranchFacts,

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from cases import GHP, PAT, REFUSED, apply_files
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
 from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, provider_urn, run_program

@@ -9,11 +9,12 @@ import logging
 import pulumi
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN
 from flux_bootstrap.validation import validate_object
 from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, DEPLOY_KEYS, HOST_KEYS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, make_key, run_program
 from host_keys import key_base64
 from pems import app_private_key, ca_certificate
+from helpers import write_repo
 
 CLUSTER_SIDE = [NAMESPACE, SECRET, RELEASE, GIT_REPO, KUSTOMIZATION]
 APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
@@ -39,10 +40,6 @@ def assert_valid_objects(run: Run) -> None:
     assert validate_object(secret) == []
     for kind in (GIT_REPO, KUSTOMIZATION):
         assert validate_object(run.one(kind).inputs, "2.18.3") == [], kind
-
-
-def write_repo(config_dir, repo: str, branch: str | None = "main") -> None:
-    (config_dir / "flux.yaml").write_text(f"repo: {repo}\n" + (f"branch: {branch}\n" if branch else ""))
 
 
 # --- github-app ---------------------------------------------------------------------------------

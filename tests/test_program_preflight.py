@@ -12,7 +12,7 @@ import logging
 import pulumi
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN
 from harness import BRANCH, DEPLOY_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, run_program
 
 COMPONENT = "flux-bootstrap:index:FluxBootstrap"

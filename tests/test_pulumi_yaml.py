@@ -2,7 +2,7 @@
 
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 from flux_bootstrap.settings import PROJECT, SECRET_SETTINGS, SETTING_NAMES, STRUCTURED_SETTINGS, SETTING_FIELDS
 
 PROJECT_FILE = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())

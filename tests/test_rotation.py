@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import plan
 from harness import DEPLOY_KEY, GIT_REPO, KEY, SECRET, make_key, run_program

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 # A stack file as a team would commit it: the token encrypted in the stack, the cluster pinned.
 STACK_FILE = """\

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN, resolve
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import (
     DEFAULT_CHART_VERSION,
@@ -14,12 +14,6 @@ from flux_bootstrap.settings import (
     SETTING_FIELDS,
     resolve_settings,
 )
-
-
-def resolve(project_dir: Path, stack: str = "dev", **values):
-    return resolve_settings(
-        project_dir=project_dir, project="flux-bootstrap", stack=stack, stack_values=values, stack_source="stack"
-    )
 
 
 def test_seed_example_with_defaults(config_dir):

@@ -6,21 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOKEN
+from helpers import TOKEN
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import SecretValue, resolve_settings
 from flux_bootstrap.known_hosts import known_hosts_problem
 from host_keys import key_base64
 from pems import app_private_key, ca_certificate, ec_private_key
+from helpers import resolve
+from helpers import write_repo
 
 KEY = key_base64("ssh-ed25519")  # a real host key, made for this run
 GITLAB_HOSTS = f"gitlab.com ssh-ed25519 {KEY}\ngitlab.com ecdsa-sha2-nistp256 {key_base64('ecdsa-sha2-nistp256')}\n"
 APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
-
-
-def resolve(project_dir: Path, *, require_token: bool = True, **values):
-    return resolve_settings(project_dir=project_dir, project="flux-bootstrap", stack="dev", stack_values=values,
-                            stack_source="stack", require_token=require_token)
 
 
 def refused(project_dir: Path, **values) -> list:
@@ -34,10 +31,6 @@ def refused(project_dir: Path, **values) -> list:
 def only(problems: list, field: str, fragment: str) -> None:
     assert [p.field for p in problems] == [field], [p.describe() for p in problems]
     assert fragment in problems[0].message
-
-
-def write_repo(config_dir: Path, repo: str, branch: str | None = "main") -> None:
-    (config_dir / "flux.yaml").write_text(f"repo: {repo}\n" + (f"branch: {branch}\n" if branch else ""))
 
 
 # --- deploy-key (default) ---------------------------------------------------------------------

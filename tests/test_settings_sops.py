@@ -5,12 +5,7 @@ from pyrage import x25519
 
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import SecretValue, resolve_settings
-
-
-def resolve(project_dir, **values):
-    return resolve_settings(
-        project_dir=project_dir, project="flux-bootstrap", stack="dev", stack_values=values, stack_source="stack"
-    )
+from helpers import resolve
 
 
 @pytest.fixture

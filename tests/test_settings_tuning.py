@@ -8,12 +8,7 @@ from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import STRUCTURED_SETTINGS, resolve_settings
 from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, Toleration, label_key_problem, quantity_value
 from flux_bootstrap.settings.tuning_settings import TuningSettings
-
-
-def resolve(project_dir, **values):
-    return resolve_settings(
-        project_dir=project_dir, project="flux-bootstrap", stack="dev", stack_values=values, stack_source="stack"
-    )
+from helpers import resolve
 
 
 def refusal(project_dir, **values) -> str:

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from flux_bootstrap.settings import SecretValue
 from flux_bootstrap.stack_file import read_stack_file, stack_name
 

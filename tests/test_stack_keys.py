@@ -15,7 +15,7 @@ import pulumi
 import pytest
 
 from cases import GHP
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap.cli import main
 from flux_bootstrap.settings.stack_keys import misspelt_namespace, plain_credential, unknown_setting
 from harness import Run, run_program

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, leaf_paths
+from helpers import ROOT, leaf_paths
 
 from flux_bootstrap import chart
 from flux_bootstrap.chart import tuning

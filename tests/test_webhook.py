@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, TOKEN
+from helpers import ROOT, TOKEN
 from flux_bootstrap import chart, webhook
 from flux_bootstrap.cli import main
 from flux_bootstrap.errors import ConfigError

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TOKEN
+from helpers import TOKEN
 from flux_bootstrap import yaml_source
 from flux_bootstrap.errors import Problem
 from flux_bootstrap.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, EmptyFile, parse_mapping, read_mapping
