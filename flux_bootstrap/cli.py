@@ -152,6 +152,8 @@ class CheckReport:
     objects: int | None = None  # the rest only once everything is valid
     target: str | None = None
     chart: str | None = None
+    loop: list[str] = field(default_factory=list)  # key rotation, sync on push, commit status: what is on
+
 
     def passed(self, strict: bool) -> bool:
         return not self.problems and not self.schema and not (strict and self.warnings)
@@ -183,6 +185,13 @@ def check_report(project_dir: Path, stack: str, *, require_token: bool) -> Check
     if report.problems or report.schema:
         return report
     report.objects = len(planned.objects)
+    report.loop = loop_lines(settings)
+    if settings.gitops.key_rotation is not None and settings.protect and planned.deploy_key is not None:
+        report.warnings.append(
+            "keyRotation with protect: the old deploy key is protected, so the rotation's last step (deleting it) "
+            "fails and leaves it registered on GitHub; set protect to false for the rotating pulumi up "
+            "(docs/key-rotation.md)"
+        )
     target = cluster_target(stack, stack_file.kubernetes, project_dir, os.environ, Path(os.path.expanduser("~")))
     report.target = target.line
     if target.warning:  # a stack that pins no cluster
@@ -215,7 +224,7 @@ def print_check(report: CheckReport, strict: bool) -> None:
         return
     if not report.passed(strict):
         count = len(report.warnings)
-        print(f"check: {count} warning{'s' if count != 1 else ''}, which fail the check with --strict", file=sys.stderr)
+        print(f"check: {count} warning{'s' if count != 1 else ''}, which {'fail' if count != 1 else 'fails'} the check with --strict", file=sys.stderr)
         return
     settings = report.settings
     assert settings is not None and report.target is not None and report.chart is not None
@@ -226,6 +235,8 @@ def print_check(report: CheckReport, strict: bool) -> None:
         f"flux2 chart {settings.chart_version}; {report.objects} objects and the Helm values match their schemas"
     )
     print(f"target: {report.target}")
+    for line in report.loop:
+        print(f"loop: {line}")
     if chart.is_carried(settings.chart_version):  # otherwise it is a warning, above
         print(f"chart: {report.chart}")
 
@@ -244,10 +255,23 @@ def check_json(report: CheckReport, passed: bool) -> dict[str, Any]:
         "chart": report.chart,
         "target": report.target,
         "objects": report.objects,
+        "loop": report.loop,
         "warnings": report.warnings,
+        # true when a problem hid checks that could not run: more may follow once it is fixed
+        "incomplete": any(problem.hides_others for problem in report.problems),
         "problems": [problem_json(problem) for problem in report.problems]
         + [{"source": "schema", "line": None, "field": None, "message": line} for line in report.schema],
     }
+
+
+def loop_lines(settings: Settings) -> list[str]:
+    """What closes the GitOps loop for this stack, one line each, only what is on."""
+    on = [
+        (settings.gitops.key_rotation is not None, rotation.describe(settings, manifests.NAME)),
+        (settings.gitops.webhook is not None, webhook.describe(settings)),
+        (settings.gitops.commit_status, commit_status.describe(settings)),
+    ]
+    return [line for enabled, line in on if enabled]
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
@@ -307,7 +331,7 @@ def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, wit
     version = settings.chart_version
     header = (
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
-        f"# {credentials.describe(settings, manifests.deploy_key_title(settings))}\n"
+        f"# {credentials.describe(settings, planned.deploy_key.title if planned.deploy_key else manifests.deploy_key_title(settings))}\n"
         f"# {chart.describe(version)}.\n"
         f"# {rotation.describe(settings, manifests.NAME)}\n"
         f"# {webhook.describe(settings)}\n"

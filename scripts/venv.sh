@@ -20,7 +20,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 project, lock = sys.argv[1:]
-keep = {"pip", "setuptools", "wheel"}  # the venv's own tools, outside `pip freeze`
+# The venv's own tools (outside `pip freeze`), and this project: `pip install .` in the checkout
+# leaves an egg-info beside the package that the venv sees through the path to the project.
+keep = {"pip", "setuptools", "wheel", "flux-bootstrap"}
 for name in {lock, "requirements-lock.txt", "requirements-test-lock.txt"}:
     for line in pathlib.Path(name).read_text().splitlines():
         if line and not line[0].isspace() and not line.startswith("#"):

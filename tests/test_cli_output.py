@@ -14,7 +14,7 @@ from flux_bootstrap import chart, validation
 from flux_bootstrap.cli import main
 from test_cli import CONTEXT_LINE, project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
-CHECK_KEYS = ["ok", "stack", "gitUrl", "branch", "path", "auth", "chartVersion", "chart", "target", "objects", "warnings", "problems"]
+CHECK_KEYS = ["ok", "stack", "gitUrl", "branch", "path", "auth", "chartVersion", "chart", "target", "objects", "loop", "warnings", "incomplete", "problems"]
 HELM_VALUES = "  flux-bootstrap:helmValues:\n    logLevel: debug\n"
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the CRDs are large
 
@@ -81,8 +81,8 @@ def test_check_json_carries_what_the_text_says(project, capsys):
     assert report == {
         "ok": True, "stack": "dev", "gitUrl": "ssh://git@github.com/acme/fleet", "branch": "main",
         "path": "./clusters/dev", "auth": "deploy-key", "chartVersion": "2.18.3", "chart": report["chart"],
-        "target": "kubernetes context kind-dev (kubernetes:context of stack dev)", "objects": 4,
-        "warnings": [], "problems": [],
+        "target": "kubernetes context kind-dev (kubernetes:context of stack dev)", "objects": 4, "loop": [],
+        "warnings": [], "incomplete": False, "problems": [],
     }
     ok, target, chart_line = text.splitlines()
     assert ok.startswith(f"ok: stack dev: {report['gitUrl']} branch main path ./clusters/dev (auth deploy-key), flux2 chart "
@@ -227,3 +227,17 @@ def test_audit_that_cannot_run_exits_2_with_nothing_on_stdout(tmp_path, capsys):
     captured = capsys.readouterr()
     assert (code, captured.out) == (2, "") and captured.err.startswith("audit: ")
 
+
+
+def test_check_names_what_closes_the_loop_and_warns_about_a_protected_rotation(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  flux-bootstrap:keyRotation: '2'\n  flux-bootstrap:protect: true\n"
+        "  flux-bootstrap:webhookHost: flux-hook.example.com\n" + CONTEXT_LINE)
+    code, text, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert code == 0
+    loop = [line for line in text.splitlines() if line.startswith("loop: ")]
+    assert [line.split(":")[1].strip() for line in loop] == ["Key rotation", "Sync on push"]
+    assert "keyRotation with protect" in err
+    code, out, _ = run_cli(project, "check", "--stack", "dev", "-o", "json", capsys=capsys)
+    assert json.loads(out)["loop"] == [line.removeprefix("loop: ") for line in loop]
+    assert run_cli(project, "check", "--stack", "dev", "--strict", capsys=capsys)[0] == 1

@@ -40,6 +40,8 @@ def test_refusals(config_dir):
     assert "flux-bootstrap:commitStatusToken" in text and "the App posts the statuses" in text
     assert "is not a token" in refused(config_dir, commitStatus="true", commitStatusToken=SecretValue("a b"))
     assert "stored in plain text" in refused(config_dir, commitStatus="true", commitStatusToken=STATUS_TOKEN)
+    # Bitbucket's provider reads USER:SECRET (notification-controller splits it at the colon).
+    assert "must be USER:SECRET for Bitbucket" in refused(config_dir, repo="https://bitbucket.org/acme/fleet", auth="https", **ON)
     generic = refused(config_dir, repo="https://git.example.com/a/b.git", auth="https", **ON)
     assert "flux-bootstrap:commitStatus" in generic and "GitHub, GitLab, Bitbucket Cloud and Azure DevOps" in generic
 
@@ -61,7 +63,8 @@ def test_the_bootstrap_token_is_refused(config_dir):
     ("https://dev.azure.com/acme/proj/_git/fleet", "azuredevops", "https://dev.azure.com/acme/proj/_git/fleet"),
 ])
 def test_provider_and_alert_per_host_are_valid_against_the_chart_crds(config_dir, repo, kind, address):
-    planned = plan(settings_for(config_dir, repo=repo, auth="https", **ON))
+    on = dict(ON, commitStatusToken=SecretValue("acme:" + STATUS_TOKEN)) if kind == "bitbucket" else ON
+    planned = plan(settings_for(config_dir, repo=repo, auth="https", **on))
     provider, alert = planned.object("commit-status-provider"), planned.object("commit-status-alert")
     assert provider.manifest["spec"] == {"type": kind, "address": address, "secretRef": {"name": "commit-status"}}
     assert alert.manifest["spec"]["eventSources"] == [{"kind": "Kustomization", "name": "flux-system"}]

@@ -151,16 +151,22 @@ def _commit_status_token(
         found.append(stack_problem("commitStatus", "needs a token that may only post commit statuses (never the "
                                                    f"bootstrap token): pulumi config set --secret {name}"))
         return None
-    return _checked_token(value, bootstrap_token, lambda message: found.append(stack_problem(name, message)))
+    bitbucket = repo is not None and repo.kind == KIND_BITBUCKET
+    return _checked_token(value, bootstrap_token, lambda message: found.append(stack_problem(name, message)), bitbucket)
 
 
-def _checked_token(value: SecretValue, bootstrap_token: SecretStr | None, refuse: Callable[[str], None]) -> SecretStr | None:
+def _checked_token(value: SecretValue, bootstrap_token: SecretStr | None, refuse: Callable[[str], None],
+                   bitbucket: bool = False) -> SecretStr | None:
     if value.plaintext is None:  # offline: present, not decrypted
         return None
     text = value.plaintext.strip()
     if not text or len(text) > MAX_TOKEN_LENGTH or not text.isascii() or not text.isprintable() or " " in text:
         refuse(f"is not a token: it must be 1 to {MAX_TOKEN_LENGTH} printable characters without spaces. Paste the "
                "token again, on one line.")
+        return None
+    if bitbucket and text.count(":") != 1:  # notification-controller's bitbucket provider splits it at ':'
+        refuse("must be USER:SECRET for Bitbucket (your Bitbucket user name, a colon, then an API token or app "
+               "password that may write commit statuses): Flux's bitbucket provider reads it that way.")
         return None
     if bootstrap_token is not None and text == bootstrap_token.get_secret_value():
         refuse("is the bootstrap token, which may manage the repository: create a token that may only post commit "
