@@ -125,7 +125,7 @@ def test_strict_check_fails_on_warnings(project, capsys):
     code, out, err = run_cli(project, "check", "--stack", "dev", "--strict", capsys=capsys)
     assert (code, out) == (1, "")
     assert err.startswith("warning: the repository is still the example") and err.endswith(
-        "check: 1 warning, which fail the check with --strict\n"
+        "check: 1 warning, which fails the check with --strict\n"
     )
     code, out, _ = run_cli(project, "check", "--stack", "dev", "--strict", "-o", "json", capsys=capsys)
     assert code == 1 and json.loads(out)["ok"] is False and len(json.loads(out)["warnings"]) == 1
