@@ -1,0 +1,18 @@
+"""Private APIs of dependencies, each used behind one function: these fail with a clear message
+when a new release of the dependency changes them (the lock pins what was tested)."""
+
+import pulumi
+
+from components.stack_config import config_keys
+
+
+def test_the_pulumi_config_store_lists_every_key_of_the_stack():
+    # config_keys() reads pulumi.runtime.config.CONFIG (private): the only way to see settings a
+    # program does not know by name (a typo such as flux-boostrap:path must be refused, not ignored).
+    assert hasattr(pulumi.runtime.config, "CONFIG"), (
+        "pulumi.runtime.config.CONFIG is gone: update components/stack_config.config_keys")
+    pulumi.runtime.set_all_config({"flux-boostrap:path": "x", "kubernetes:context": "kind-dev"}, [])
+    try:
+        assert {"flux-boostrap:path", "kubernetes:context"} <= config_keys()
+    finally:
+        pulumi.runtime.set_all_config({}, [])
