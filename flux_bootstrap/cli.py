@@ -88,11 +88,19 @@ def planned_objects(planned: Plan) -> list[dict[str, Any]]:
             return f"<default branch of {repository}, looked up on GitHub>"
         return REDACTED if marker.secret else f"<{marker.description}>"
 
-    objects = planned.manifests(shown)
-    for obj in objects:
-        if obj["kind"] == "Secret":  # whatever a key holds, render never shows it
-            obj["stringData"] = {key: REDACTED for key in obj["stringData"]}
-    return objects
+    return [redacted(obj) for obj in planned.manifests(shown)]
+
+
+def redacted(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object, or a copy of a Secret with every `data` and `stringData` value redacted:
+    whatever a key holds, render never shows it (the chart's Secrets included)."""
+    if obj.get("kind") != "Secret":
+        return obj
+    copy = dict(obj)
+    for part in ("data", "stringData"):
+        if isinstance(obj.get(part), dict):
+            copy[part] = {key: REDACTED for key in obj[part]}
+    return copy
 
 
 def schema_problems(planned: Plan) -> list[str]:
@@ -294,7 +302,7 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
         if view == "chart":
             rendered = chart_objects(version, planned.release.values)
             problems = validate_chart_objects(rendered, chart.KNOWN_VERSIONS[version].min_kubernetes)
-            objects += [r.object for r in rendered]
+            objects += [redacted(r.object) for r in rendered]
             for problem in problems:
                 print(f"schema problem: {problem}", file=sys.stderr)
         print_json({"apiVersion": "v1", "kind": "List", "items": objects})
@@ -357,7 +365,8 @@ def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> 
     for rendered in objects:
         hook = (f"Helm hook ({rendered.hook}): Helm runs it at that step; not one of the release's objects"
                 if rendered.hook else "not a hook")
-        parts.append(f"---\n# {rendered.template}: {hook}\n{yaml.dump(rendered.object, Dumper=dumper, sort_keys=False)}")
+        shown = redacted(rendered.object)
+        parts.append(f"---\n# {rendered.template}: {hook}\n{yaml.dump(shown, Dumper=dumper, sort_keys=False)}")
     return summary, "".join(parts), problems
 
 

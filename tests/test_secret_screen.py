@@ -203,3 +203,18 @@ def test_a_secret_stack_from_the_environment_is_refused(monkeypatch, capsys):
 def test_an_age_recipient_is_accepted(tmp_path, capsys):
     code, _, err = run_cli(capsys, "audit", str(tmp_path), "--recipient", age_recipient())
     assert code != 2 or "looks like" not in err
+
+
+# --- render redacts every Secret ------------------------------------------------------------------
+
+def test_render_chart_redacts_the_secrets_the_chart_renders(project, capsys):
+    plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "extra", "namespace": "flux-system"},
+             "stringData": {"password": "hunter2 is plain"}, "data": {"user": "YWRtaW4="}}
+    write_stack(project, {"helmValues": {"extraObjects": [plain]}})
+    for output in ("text", "json"):
+        code, out, err = run_cli(capsys, "--project-dir", str(project), "render", "--stack", "dev", "--chart", "-o", output)
+        assert code == 0, err
+        assert "hunter2" not in out and "YWRtaW4=" not in out
+        documents = json.loads(out)["items"] if output == "json" else list(yaml.safe_load_all(out))
+        extra = [d for d in documents if d and d.get("kind") == "Secret" and d["metadata"]["name"] == "extra"]
+        assert extra and extra[0]["stringData"] == {"password": "<redacted>"} and extra[0]["data"] == {"user": "<redacted>"}
