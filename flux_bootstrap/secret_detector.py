@@ -28,7 +28,8 @@ AGE_IDENTITY = r"AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}"
 # detect-secrets' plugins that guess rather than match a known format: audit runs them, the screen does not.
 NOT_SHAPES = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "KeywordDetector", "IPPublicDetector"})
 
-GITHUB_TOKEN, PRIVATE_KEY, AGE_KEY, OTHER = "GitHub token", "private key", "age identity", "credential"
+GITHUB_TOKEN, PRIVATE_KEY, AGE_KEY, URL_PASSWORD, OTHER = (
+    "GitHub token", "private key", "age identity", "password in a URL", "credential")
 _OWN_SHAPES = (
     (GITHUB_TOKEN, re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}")),
     (PRIVATE_KEY, re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-")),
@@ -47,7 +48,7 @@ _MARKERS = re.compile(
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # GITHUB_TOKEN, PRIVATE_KEY, AGE_KEY or OTHER
+    kind: str  # GITHUB_TOKEN, PRIVATE_KEY, AGE_KEY, URL_PASSWORD or OTHER
     label: str  # what it looks like, for messages: "a GitHub token", "a credential (Slack Token)"
 
 
@@ -73,6 +74,8 @@ def _plugin_finding(secret_type: str) -> Finding:
         return Finding(GITHUB_TOKEN, _LABELS[GITHUB_TOKEN])
     if secret_type == "Private Key":
         return Finding(PRIVATE_KEY, _LABELS[PRIVATE_KEY])
+    if secret_type == "Basic Auth Credentials":
+        return Finding(URL_PASSWORD, "a password or token in a URL (user:password@)")
     return Finding(OTHER, f"a credential ({secret_type})")
 
 

@@ -14,7 +14,7 @@ import pytest
 from cases import GHP, PAT
 from conftest import ROOT
 from flux_bootstrap import chart, secret_detector
-from flux_bootstrap.secret_detector import AGE_KEY, GITHUB_TOKEN, OTHER, PRIVATE_KEY, detect
+from flux_bootstrap.secret_detector import AGE_KEY, GITHUB_TOKEN, OTHER, PRIVATE_KEY, URL_PASSWORD, detect
 from flux_bootstrap.settings.stack import DEFAULT_CHART_VERSION
 from flux_bootstrap.settings.tuning_settings import TuningSettings
 from flux_bootstrap.tuning import chart_values as tuned_values
@@ -66,7 +66,7 @@ SECRETS = [
     ("Slack token", "xoxb" + "-1234567890-1234567890-" + shaped("", "abcdef0123", 24), OTHER),
     ("Stripe key", shaped("sk_" + "live_", ALNUM, 24), OTHER),
     ("JSON Web Token", jwt(), OTHER),
-    ("password in a URL", "https://fluxcd:" + shaped("", "abcdef", 12) + "@git.example.com/fleet", OTHER),
+    ("password in a URL", "https://fluxcd:" + shaped("", "abcdef", 12) + "@git.example.com/fleet", URL_PASSWORD),
 ]
 
 ORDINARY = [
@@ -106,7 +106,8 @@ def test_the_chart_values_are_no_secret():
     assert chart.is_carried(DEFAULT_CHART_VERSION)
 
 
-@pytest.mark.parametrize("what,text,kind", [s for s in SECRETS if s[2] == OTHER], ids=[s[0] for s in SECRETS if s[2] == OTHER])
+@pytest.mark.parametrize("what,text,kind", [s for s in SECRETS if s[2] in (OTHER, URL_PASSWORD)],
+                         ids=[s[0] for s in SECRETS if s[2] in (OTHER, URL_PASSWORD)])
 def test_the_pre_filter_never_clears_what_a_plugin_finds(what, text, kind):
     found = [p for p in secret_detector._shape_plugins() if any(True for _ in p.analyze_string(text))]
     assert found and secret_detector._may_hold_a_token(text)

@@ -37,6 +37,9 @@ SCREENED = {
                             ["config/flux.yaml", "line 2, field 'branch': looks like a GitHub token", TOKEN_ADVICE], GHP),
     "URL path segment in flux.yaml": ({"flux.yaml": f"repo: https://github.com/acme/{GHP}\n"}, {},
                                       ["line 1, field 'repo': looks like a GitHub token"], GHP),
+    "password in the URL in flux.yaml": ({"flux.yaml": "repo: https://fluxcd:hunter2secret@github.com/acme/fleet\n"}, {},
+                                         ["line 1, field 'repo': looks like a password or token in a URL (user:password@); "
+                                          "credentials never belong in a URL"], "hunter2secret"),
     "key of flux.yaml": ({"flux.yaml": f"repo: https://github.com/acme/fleet\n{GHP}: x\n"}, {},
                          ["config/flux.yaml", "line 2, a field whose name looks like a secret (not shown)"], GHP),
     "branch setting": ({}, {"branch": GHP}, ["setting 'flux-bootstrap:branch': looks like a GitHub token", TOKEN_ADVICE], GHP),

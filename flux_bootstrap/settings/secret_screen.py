@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Mapping
 
 from ..errors import Problem
-from ..secret_detector import AGE_KEY, GITHUB_TOKEN, PRIVATE_KEY, Finding, detect
+from ..secret_detector import AGE_KEY, GITHUB_TOKEN, PRIVATE_KEY, URL_PASSWORD, Finding, detect
 from ..yaml_source import YamlDocument
 from .fields import SecretValue
 from .messages import StackPlace
@@ -25,6 +25,8 @@ _ADVICE = {
     GITHUB_TOKEN: "a token belongs in config/secrets-flux.yaml or `pulumi config set --secret githubToken`",
     AGE_KEY: "an age identity is the private key of SOPS: it belongs only in `pulumi config set --secret sopsAgeKey` "
              "(or config/age.agekey); settings take its recipient (age1...), the public part",
+    URL_PASSWORD: "credentials never belong in a URL: a token belongs in config/secrets-flux.yaml or "
+                  "`pulumi config set --secret githubToken`",
     PRIVATE_KEY: "a private key belongs in no plain setting: a GitHub App's goes in config/github-app.pem or "
                  "`pulumi config set --secret githubAppPrivateKey`, and Flux's deploy key is made by the program",
 }
