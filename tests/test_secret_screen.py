@@ -5,7 +5,10 @@ and in the program under mocks. A hit names the source, key path and line, never
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pulumi
@@ -221,3 +224,14 @@ def test_render_chart_redacts_the_secrets_the_chart_renders(project, capsys):
         documents = json.loads(out)["items"] if output == "json" else list(yaml.safe_load_all(out))
         extra = [d for d in documents if d and d.get("kind") == "Secret" and d["metadata"]["name"] == "extra"]
         assert extra and extra[0]["stringData"] == {"password": "<redacted>"} and extra[0]["data"] == {"user": "<redacted>"}
+
+
+def test_check_of_ordinary_settings_does_not_load_detect_secrets(project):
+    # The pre-filter clears names, paths and URLs: `check` stays as fast as before the screen.
+    # (Run in the project: a long argument with digits, such as pytest's folder, would load it.)
+    code = ("import sys; from flux_bootstrap.cli import main\n"
+            "code = main(['check', '--stack', 'dev'])\n"
+            "print(code, 'detect_secrets' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.split()[-2:] == ["0", "False"], result.stderr
