@@ -17,7 +17,7 @@ import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -28,6 +28,7 @@ from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems
 from .plan import Deferred, Plan, plan
 from .github_env import environment_problems
 from .names import is_showable
+from .secret_detector import AGE_KEY, detect
 from .settings.stack import DEFAULT_CHART_VERSION
 from .settings import EXAMPLE_REPO, SECRETS_FILE, Settings, display_path, resolve_settings
 from .settings.auth import APP_KEY_FILE
@@ -87,11 +88,19 @@ def planned_objects(planned: Plan) -> list[dict[str, Any]]:
             return f"<default branch of {repository}, looked up on GitHub>"
         return REDACTED if marker.secret else f"<{marker.description}>"
 
-    objects = planned.manifests(shown)
-    for obj in objects:
-        if obj["kind"] == "Secret":  # whatever a key holds, render never shows it
-            obj["stringData"] = {key: REDACTED for key in obj["stringData"]}
-    return objects
+    return [redacted(obj) for obj in planned.manifests(shown)]
+
+
+def redacted(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object, or a copy of a Secret with every `data` and `stringData` value redacted:
+    whatever a key holds, render never shows it (the chart's Secrets included)."""
+    if obj.get("kind") != "Secret":
+        return obj
+    copy = dict(obj)
+    for part in ("data", "stringData"):
+        if isinstance(obj.get(part), dict):
+            copy[part] = {key: REDACTED for key in obj[part]}
+    return copy
 
 
 def schema_problems(planned: Plan) -> list[str]:
@@ -317,7 +326,7 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
         if view == "chart":
             rendered = chart_objects(version, planned.release.values)
             problems = validate_chart_objects(rendered, chart.KNOWN_VERSIONS[version].min_kubernetes)
-            objects += [r.object for r in rendered]
+            objects += [redacted(r.object) for r in rendered]
             for problem in problems:
                 print(f"schema problem: {problem}", file=sys.stderr)
         print_json({"apiVersion": "v1", "kind": "List", "items": objects})
@@ -380,7 +389,8 @@ def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> 
     for rendered in objects:
         hook = (f"Helm hook ({rendered.hook}): Helm runs it at that step; not one of the release's objects"
                 if rendered.hook else "not a hook")
-        parts.append(f"---\n# {rendered.template}: {hook}\n{yaml.dump(rendered.object, Dumper=dumper, sort_keys=False)}")
+        shown = redacted(rendered.object)
+        parts.append(f"---\n# {rendered.template}: {hook}\n{yaml.dump(shown, Dumper=dumper, sort_keys=False)}")
     return summary, "".join(parts), problems
 
 
@@ -611,7 +621,35 @@ def _project_dir(parser: argparse.ArgumentParser, args: argparse.Namespace) -> P
     return project_dir
 
 
+def secret_arguments(argv: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Why each command-line argument (and $PULUMI_STACK, the default stack) that looks like a
+    secret is refused, before argparse could echo it: where it is and what it looks like, never it."""
+    given = [(f"argument {number}{_after(argv, number)}", text) for number, text in enumerate(argv, start=1)]
+    given.append(("$PULUMI_STACK", environ.get("PULUMI_STACK") or ""))
+    refused = []
+    for where, text in given:
+        finding = detect(text)
+        if finding is not None:
+            belongs = ("an identity is the private key; pass the recipient, the age public key (age1..., what "
+                       "age-keygen -y prints)") if finding.kind == AGE_KEY else "no secret belongs on a command line"
+            refused.append(f"flux-bootstrap: {where} looks like {finding.label}; {belongs}. Nothing was run; "
+                           "the value is not shown. If it was ever shared (a shell history, a CI log), revoke or rotate it.")
+    return refused
+
+
+def _after(argv: list[str], number: int) -> str:
+    """` (the value of --stack)` when an option name precedes or leads the argument."""
+    text = argv[number - 1]
+    option = text.split("=", 1)[0] if text.startswith("--") and "=" in text else (argv[number - 2] if number > 1 else "")
+    return f" (the value of {option})" if option.startswith("-") and is_showable(option.lstrip("-")) else ""
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    refused = secret_arguments(argv, os.environ)
+    if refused:
+        print("\n".join(refused), file=sys.stderr)
+        return USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     project_dir = _project_dir(parser, args)

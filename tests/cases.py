@@ -74,7 +74,7 @@ REFUSED = {
     "key algorithm with auth https": ({}, {"keyAlgorithm": "rsa-4096", "auth": "https"}, ["setting 'flux-bootstrap:keyAlgorithm'", "no SSH key is made"]),
     "github-app on GitLab": ({"flux.yaml": "repo: https://gitlab.com/a/b\nbranch: main\n"}, {"auth": "github-app", "githubAppId": "1", "githubAppInstallationId": "2"}, ["setting 'flux-bootstrap:auth'", "works only with GitHub"]),
     "missing config dir": ({}, {"configDir": "/nonexistent/flux-config"}, ["setting 'flux-bootstrap:configDir'", "names a folder that does not exist"]),
-    "token as the config dir": ({}, {"configDir": GHP}, ["setting 'flux-bootstrap:configDir'", "names a folder that does not exist"]),
+    "token as the config dir": ({}, {"configDir": GHP}, ["setting 'flux-bootstrap:configDir': looks like a GitHub token", "(more may follow)"]),
     "config dir of a huge name": ({}, {"configDir": "a" * 300}, ["setting 'flux-bootstrap:configDir'", "not a usable folder path"]),
     "config dir of thousands of parts": ({}, {"configDir": "a/" * 3000}, ["setting 'flux-bootstrap:configDir'", "not a usable folder path"]),
 }

@@ -330,7 +330,8 @@ def test_a_ca_bundle_with_its_private_key_is_refused_and_the_key_never_shown(con
     write_repo(config_dir, "https://git.example.org/team/fleet.git")
     key = ec_private_key()
     problems = refused(config_dir.parent, auth="https", caCert=ca_certificate() + key)
-    only(problems, "flux-bootstrap:caCert", "something other than certificates (a private key?)")
+    # The secret screen's words (settings/secret_screen.py) replace the CA rule's at that field.
+    only(problems, "flux-bootstrap:caCert", "looks like a private key")
     body = key.splitlines()[1]
     assert body not in " ".join(p.describe() for p in problems)
 
@@ -338,6 +339,6 @@ def test_a_ca_bundle_with_its_private_key_is_refused_and_the_key_never_shown(con
 def test_a_token_given_as_the_https_username_is_refused(config_dir):
     token = "ghp_" + "Zq9x" * 9
     problems = refused(config_dir.parent, auth="https", httpsUsername=token)
-    only(problems, "flux-bootstrap:httpsUsername", "looks like a token")
+    only(problems, "flux-bootstrap:httpsUsername", "looks like a GitHub token")
     assert token not in problems[0].describe()
     assert resolve(config_dir.parent, auth="https", httpsUsername="x-token-auth").auth.https_username == "x-token-auth"

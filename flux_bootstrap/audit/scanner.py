@@ -1,5 +1,6 @@
 """Secret scanning with detect-secrets: every default plugin and filter, plus one plugin for age
-identities, which detect-secrets does not know.
+identities, which detect-secrets does not know (the plugin settings are the secret detector's,
+flux_bootstrap/secret_detector.py, whose shapes the screen of the settings uses too).
 
 Lines are handed to detect-secrets' own line scanner rather than to `scan_file`, for two reasons:
 `scan_file` parses YAML with pure-Python PyYAML and walks aliases (an alias bomb hangs it), and
@@ -23,13 +24,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.scan import _process_line_based_plugins
 from detect_secrets.settings import get_plugins, transient_settings
 
-_AGE_PLUGIN = Path(__file__).with_name("age_key_plugin.py")
+from ..secret_detector import plugin_settings
+
 _CONTEXT = 5  # lines detect-secrets hands its filters on each side of a line (get_code_snippet)
 SCAN_SECONDS_PER_FILE = 4.0  # detect-secrets scans ~40,000 distinct lines a second; past this, noted
 
@@ -38,13 +39,6 @@ SCAN_SECONDS_PER_FILE = 4.0  # detect-secrets scans ~40,000 distinct lines a sec
 class SecretHit:
     line: int
     type: str  # detect-secrets' secret type, e.g. "GitHub Token"; never the value
-
-
-def _settings() -> dict:
-    builtin = sorted({cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()})
-    plugins = [{"name": name} for name in builtin if name != "AgeSecretKeyDetector"]
-    plugins.append({"name": "AgeSecretKeyDetector", "path": f"file://{_AGE_PLUGIN}"})
-    return {"plugins_used": plugins}
 
 
 def _line_types(plugins: list, line: str, name: str) -> tuple[str, ...]:
@@ -101,7 +95,7 @@ def scan_texts(files: dict[str, list[str]], seconds_per_file: float = SCAN_SECON
 
     `name` only needs the real extension (it selects detect-secrets' per-type rules).
     """
-    with transient_settings(_settings()):
+    with transient_settings(plugin_settings(shapes_only=False)):
         get_mapping_from_secret_type_to_class.cache_clear()  # pick up the age plugin
         try:
             plugins = get_plugins()

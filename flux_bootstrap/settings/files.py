@@ -12,6 +12,7 @@ from ..errors import Problem
 from ..yaml_source import EmptyFile, YamlDocument, read_mapping
 from .fields import BranchName, RepoUrl, Token
 from .messages import location, messages
+from .secret_screen import document_problems, screened_over
 
 FLUX_FILE = "flux.yaml"
 SECRETS_FILE = "secrets-flux.yaml"
@@ -63,7 +64,8 @@ def read_flux_file(config_dir: Path, project_dir: Path, project: str, *, require
     if any(isinstance(p, EmptyFile) for p in found):
         found = [Problem(source, f"the file is empty, but `repo` is required. {hint}", field="repo")]
     flux_file, invalid = validate_document(FluxFile, document, source)
-    return flux_file, found + invalid
+    # A secret typed where a name, a URL or a branch belongs: the screen's words replace the field's.
+    return flux_file, found + screened_over(invalid, document_problems(document, source))
 
 
 def read_secrets_file(path: Path, project_dir: Path) -> tuple[SecretStr | None, list[Problem]]:

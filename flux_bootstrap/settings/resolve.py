@@ -26,6 +26,7 @@ from .fields import SecretValue, StackValue, folder
 from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsSettings, resolve_gitops
 from .files import FLUX_FILE, SECRETS_FILE, SecretsFile, display_path, read_flux_file, read_secrets_file
 from .messages import StackPlace, messages, validate
+from .secret_screen import screened_over, stack_problems
 from .sops_settings import Sops, SopsOff
 from .stack import (
     AUTH_GROUP,
@@ -197,6 +198,8 @@ def resolve_settings(
         commit_token = secrets.get(COMMIT_STATUS_TOKEN_SETTING) or stack_values.get(COMMIT_STATUS_TOKEN_SETTING)
         groups[GITOPS.attribute] = resolve_gitops(gitops_stack, place, problems, auth.mode if auth else "deploy-key",
                                                   facts.repo, commit_token, token)
+    # One screen for every plain setting (names not ours are refused already, their values unused).
+    problems = screened_over(problems, stack_problems(plain, place, SECRET_SETTINGS))
     if problems:
         raise ConfigError(problems)
     return Settings(project=project, stack=stack, config_dir=config_dir, token=token, token_source=token_source,
