@@ -331,7 +331,7 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
     key_groups = aliased_key_groups(6600, 6600)
     assert len(key_groups) > 150 * 1024
     write(tmp_path, {
-        "aliased.yaml": "v: &v c2VjcmV0\nkind: Secret\napiVersion: v1\ndata: {k: *v}\n",  # aliases within bounds are read
+        "aliased.yaml": "v: &v aHVudGVyMi1yR3g5\nkind: Secret\napiVersion: v1\ndata: {k: *v}\n",  # aliases within bounds are read
         "bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n", "deep.yaml": deep_flow, "deep2.yaml": deep_block,
         "kg.yaml": key_groups, "self.yaml": "a: &a [*a]\n",
         "many.yaml": "- 0\n" * 450_000,  # composed, 1.3 million nodes took 430 MB

@@ -31,6 +31,7 @@ import yaml
 
 from . import sops as S
 from . import yaml_nodes as Y
+from . import manifest_filters as M
 from . import scanner
 
 MAX_SCANNED_LINE = 10_000  # longer lines (minified blobs) are noted instead of scanned
@@ -262,7 +263,7 @@ def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[F
         if pair is None:
             continue
         for leaf in Y.leaves(pair[1]):
-            if S.is_encrypted_value(leaf):
+            if S.is_encrypted_value(leaf) or not M.plain_value_is_secret(leaf.value, leaf.tag, key == "data"):
                 continue
             if not sops_file:
                 message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
@@ -425,7 +426,8 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
             if is_sops:
                 text = S.mask_ciphertext(text)  # line breaks kept: same lines, same numbers
-        texts[rel] = _scanned_lines(rel, text, report)
+        if not M.is_skipped_file(rel):  # lock files, .sum, .svg...: not scanned by detect-secrets either
+            texts[rel] = _scanned_lines(rel, text, report)
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
     seconds = scanner.SCAN_SECONDS_PER_FILE

@@ -29,6 +29,8 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.core.scan import _process_line_based_plugins
 from detect_secrets.settings import get_plugins, transient_settings
 
+from . import manifest_filters  # detect-secrets filters for what manifests hold that is not a secret
+
 _AGE_PLUGIN = Path(__file__).with_name("age_key_plugin.py")
 _CONTEXT = 5  # lines detect-secrets hands its filters on each side of a line (get_code_snippet)
 SCAN_SECONDS_PER_FILE = 4.0  # detect-secrets scans ~40,000 distinct lines a second; past this, noted
@@ -44,7 +46,7 @@ def _settings() -> dict:
     builtin = sorted({cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()})
     plugins = [{"name": name} for name in builtin if name != "AgeSecretKeyDetector"]
     plugins.append({"name": "AgeSecretKeyDetector", "path": f"file://{_AGE_PLUGIN}"})
-    return {"plugins_used": plugins}
+    return {"plugins_used": plugins, "filters_used": manifest_filters.FILTERS_USED}
 
 
 def _line_types(plugins: list, line: str, name: str) -> tuple[str, ...]:
