@@ -110,6 +110,13 @@ def not_secret_lines() -> dict[str, list[str]]:
         "web/index.json": ["  \"integrity\": \"sha384-%s\"" % sri],  # an SRI hash
         "scripts/package-lock.json": ["  \"integrity\": \"sha512-%s\"" % base64.b64encode(secrets.token_bytes(64)).decode()],
         "docs/prompt.md": ["- For applications with secrets: `external-secrets-stores`"],
+        "apps/names.yaml": [  # names of variables or of a Secret's keys
+            "      - secretKey: APP__SESSION_SECRET",
+            "      databaseKey: POSTGRES_DB",
+        ],
+        "terraform/bucket.tf": ["  user_secret_item = \"S3_SECRET_KEY\""],
+        "scripts/e2e.sh": ["SCHEMATIC=\"%s\"" % sha256],  # a Talos schematic id, a SHA-256
+        ".github/workflows/e2e.yaml": ["          echo '{\"AccountTag\":\"fake\",\"TunnelSecret\":\"fake\"}' > tunnel.json"],
     }
 
 
@@ -163,6 +170,12 @@ def test_tokens_of_known_shapes_are_reported_in_comments_and_beside_templates(tm
                      ("keys/id.pem", 1)]
 
 
+def test_a_generated_key_in_upper_case_is_still_reported(tmp_path):
+    value = "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(45)) + "Q1Z"
+    write(tmp_path, {"config/app.json": "{\n  \"sessionKey\": \"%s\"\n}\n" % value})
+    assert [(f.file, f.line) for f in audit(tmp_path).findings] == [("config/app.json", 2)]
+
+
 def secret_manifest(field: str, values: dict[str, str]) -> str:
     body = "".join(f"  {k}: {v}\n" for k, v in values.items())
     return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n{field}:\n{body}"
@@ -181,6 +194,18 @@ def test_plain_secret_values_that_are_not_secrets_are_not_reported(tmp_path):
     report = audit(tmp_path, recipients=[STACK])
     assert report.findings == [], [str(f) for f in report.findings]
     assert report.secrets == 3
+
+
+def test_a_secret_of_references_only_needs_no_sops_rule(tmp_path):
+    """Values filled in before applying (`op inject`, Flux substitution) are not secrets, and such a
+    Secret needs no creation rule; one real value makes it need both."""
+    write(tmp_path, {
+        "bootstrap/op.yaml": secret_manifest("stringData", {"token": "op://kubernetes/app/TOKEN", "url": "${APP_URL}"}),
+        "bootstrap/vals.yaml": secret_manifest("stringData", {"token": "ref+vault://secret/app#/token"}),
+        "bootstrap/real.yaml": secret_manifest("stringData", {"token": "op://kubernetes/app/TOKEN", "other": credential()}),
+    })
+    found = [(f.file, f.line, f.kind) for f in audit(tmp_path).findings]
+    assert found == [("bootstrap/real.yaml", 1, "sops-config"), ("bootstrap/real.yaml", 7, "plain-secret")]
 
 
 def test_plain_secret_values_with_real_values_are_reported(tmp_path):

@@ -274,6 +274,16 @@ def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[F
     return findings
 
 
+def _needs_sops(secret: yaml.MappingNode) -> bool:
+    """Whether a Secret holds a value that can be a secret, so that SOPS needs a rule for it: not
+    one made only of `${VAR}`s Flux substitutes, secret-manager references, placeholders, or nothing."""
+    for key in ("data", "stringData"):
+        pair = Y.get(secret, key)
+        if pair is not None and any(M.plain_value_is_secret(leaf.value, leaf.tag, key == "data") for leaf in Y.leaves(pair[1])):
+            return True
+    return False
+
+
 def _is_secret(node: yaml.MappingNode) -> bool:
     return Y.text(Y.value(node, "kind")) == "Secret" and Y.text(Y.value(node, "apiVersion")) in ("v1", None)
 
@@ -379,7 +389,8 @@ def _audit_yaml(rel: str, full: Path, root: Path, text: str, recipients: set[str
                                                                           "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
         for secret in filter(_is_secret, _objects(document)):
             report.secrets += 1
-            first_secret = first_secret or Y.line(secret)
+            if meta is not None or _needs_sops(secret):
+                first_secret = first_secret or Y.line(secret)
             findings.extend(_plain_values(rel, secret, meta is not None))
         if Y.value(document, "secretGenerator") is not None:
             findings.extend(_generated_secrets(rel, full, root, document, report))

@@ -53,7 +53,7 @@ _BOOLEAN_OR_NULL = {"true", "false", "yes", "no", "on", "off", "null", "nil", "n
 _PLACEHOLDER_WORDS = {
     "placeholder", "changeme", "changeit", "replaceme", "todo", "tbd", "fixme", "example", "sample", "dummy",
     "redacted", "hidden", "value", "secret", "secrets", "password", "passwd", "pass", "pwd", "token", "key",
-    "apikey", "username", "user", "generate", "generated", "notused", "unused", "default",
+    "apikey", "username", "user", "generate", "generated", "notused", "unused", "default", "fake",
 }
 _PLACEHOLDER = re.compile(
     r"^(?:<[^<>]*>|\[[^\[\]]*\]|x{3,}|X{3,}|\*{3,}|\.{3,}|-{3,}|_{3,}|.*\.\.\.|.*(?:x{6,}|X{6,}|\*{4,})"
@@ -66,8 +66,12 @@ _SRI = re.compile(r"^sha(?:256|384|512)-[A-Za-z0-9+/]{40,}={0,2}$")
 _PREFIXED_DIGEST = re.compile(r"^(?:sha1|sha256|sha384|sha512|md5|h1):[A-Za-z0-9+/=]+$", re.IGNORECASE)
 _HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40}|[0-9A-F]{64})$")
 _AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
+# An environment variable's or a Secret key's name: upper case words joined by underscores.
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+$")
+# A secret manager's reference, resolved before applying: 1Password's `op inject`, vals (`ref+vault://`).
+_SECRET_REFERENCE = re.compile(r"^(?:op|ref\+[a-z0-9]+)://[^\s]+$")
 _DIGEST_WORDS = {"sha", "sha1", "sha256", "digest", "commit", "revision", "rev", "tag", "checksum", "fingerprint",
-                 "fp", "integrity", "ref", "version", "image", "hash"}
+                 "fp", "integrity", "ref", "version", "image", "hash", "schematic"}  # a Talos schematic id is a SHA-256
 _DIGEST_BEFORE = re.compile(r"(?:@|/commits?/|/tree/|/blob/|[?&](?:ref|sha|rev)=|sha256:|sha1:)$", re.IGNORECASE)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/@:]+(?::\d+)?(?:/[^\s?#]*)?$", re.IGNORECASE)
 _FILE_NAME = re.compile(r"^[\w./-]*\w\.(?:ya?ml|json|toml|md|txt|conf|cfg|ini|env|sh|tpl|j2|pem|crt|key|pub|age|asc)$", re.IGNORECASE)
@@ -177,7 +181,9 @@ def is_reference(secret: str, line: str, plugin=None) -> bool:
     head, before = words[-1], set(words[:-1])
     if head in _REFERENCE_HEADS:
         return True
-    name_like = re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*", secret.strip("'\"`")) is not None
+    name_like = re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[._-]+[A-Za-z0-9]+)*", secret.strip("'\"`")) is not None
+    if _ENV_NAME.match(secret.strip("'\"`")):
+        return True  # `S3_SECRET_KEY`, `QUI__SESSION_SECRET`: the name of a variable or of a Secret's key
     if head in _PLURAL_HEADS:  # `secrets: vault`, `credentials: app-creds`: a collection's name
         return name_like
     if head == "secret":
@@ -240,6 +246,8 @@ def plain_value_is_secret(value: str, tag: str, base64_encoded: bool) -> bool:
     text = (_decoded(value) if base64_encoded else None) or value
     if is_boolean_or_null(text) or is_placeholder(text) or _AGE_RECIPIENT.match(text.strip()):
         return False
+    if _SECRET_REFERENCE.match(text.strip()):
+        return False  # `op://vault/item/field`, filled in by `op inject` before applying
     if _TEMPLATE.search(text) and not _random_run(_TEMPLATE.sub(" ", text)):
         return False  # filled in by Flux from substituteFrom; a token beside it is still a secret-in-file
     return not _CERTIFICATE_ONLY.match(text)
