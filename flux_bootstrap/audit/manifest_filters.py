@@ -61,7 +61,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 # Flux postBuild substitution (${VAR}, ${VAR:=default}), Helm/Go templates, Kubernetes $(VAR).
-_TEMPLATE = re.compile(r"\$\{[^{}]*\}|\{\{.*?\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\{%.*?%\}")
+_TEMPLATE = re.compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\{%[^%]*%\}")  # linear: no `.*?`
 _SRI = re.compile(r"^sha(?:256|384|512)-[A-Za-z0-9+/]{40,}={0,2}$")
 _PREFIXED_DIGEST = re.compile(r"^(?:sha1|sha256|sha384|sha512|md5|h1):[A-Za-z0-9+/=]+$", re.IGNORECASE)
 _HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40}|[0-9A-F]{64})$")
@@ -81,6 +81,7 @@ _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~@:-]+$")
 _PATH_WORD = re.compile(r"^(?:[a-z0-9]{1,32}|[A-Z0-9]{1,32}|[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]+){0,5})$")
 # `key: value`, `key = value`, `"key": "value"`, `--flag=value`, `KEY=value`: the key before the value.
 _KEY_BEFORE = re.compile(r"""([A-Za-z0-9_.-]+)["'\]]*[ \t]*(?::=?|={1,3})[ \t]*["'`]?$""")
+_KEY_TRIES, _KEY_REACH = 5, 200  # bounds on a long line: occurrences of the value tried, characters before each
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _CREDENTIAL_WORDS = {"secret", "secrets", "password", "passwords", "passwd", "pwd", "pass", "token", "tokens", "key", "keys",
                      "apikey", "credential", "credentials", "auth"}
@@ -131,7 +132,7 @@ def is_template(secret: str, line: str) -> bool:
     string inside a template expression (`{{ secret "/path" }}`)."""
     if _TEMPLATE.search(secret) and not _random_run(_TEMPLATE.sub(" ", secret)):
         return True
-    return any(secret in match.group() for match in re.finditer(r"\{\{.*?\}\}|\{%.*?%\}", line))
+    return any(secret in match.group() for match in re.finditer(r"\{\{[^{}]*\}\}|\{%[^%]*%\}", line))
 
 
 def _random_run(text: str) -> bool:
@@ -147,8 +148,9 @@ def _random_run(text: str) -> bool:
 
 def _key_words(line: str, secret: str) -> list[str]:
     """The words of the key the value `secret` is assigned to on `line` (empty: none found)."""
-    for occurrence in reversed(list(re.finditer(re.escape(secret), line))) if secret else ():
-        match = _KEY_BEFORE.search(line[: occurrence.start()])
+    occurrences = list(re.finditer(re.escape(secret), line))[-_KEY_TRIES:] if secret else []
+    for occurrence in reversed(occurrences):  # the value is usually the last one; a few are tried
+        match = _KEY_BEFORE.search(line[max(0, occurrence.start() - _KEY_REACH): occurrence.start()])
         if match:
             return [word.lower() for word in _WORD.findall(match.group(1))]
     return []
