@@ -76,12 +76,14 @@ def not_secret_lines() -> dict[str, list[str]]:
     sri = base64.b64encode(secrets.token_bytes(48)).decode()
     example = entropic(lambda: "k" + base64.b64encode(secrets.token_bytes(32)).decode())  # a word first, as the keyword plugin needs
     recipient = entropic(lambda: new_identity()[1])
+    disk = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(15))  # a drive's serial
+    project = str(secrets.randbelow(9 * 10**11) + 10**11)  # a cloud project's number
     return {
         "apps/helmrelease.yaml": [
             "      secretName: grafana-tls",  # a reference to a Secret by name
-            "    existingSecret: grafana-admin-creds",
-            "    pullSecret: github-deploy-key",
-            "    githubConfigSecret: home-ops-runner-secret",
+            "    existingSecret: app-admin-creds",
+            "    pullSecret: git-deploy-key",
+            "    githubConfigSecret: app-runner-secret",
             "        passwordKey: admin-password",  # the key of a value in a Secret
             "      - secretKey: redis-password",  # an ExternalSecret's key
             "        value: --sops-age-secret=sops-age",  # a flag naming a Secret
@@ -90,8 +92,8 @@ def not_secret_lines() -> dict[str, list[str]]:
             "    enablePasswordDB: false",  # booleans and null
             "    apiKey: false",
             "    useSecret: null",
-            "      AUTHELIA_AUTHENTICATION_BACKEND_PASSWORD_RESET_DISABLE: \"true\"",
-            "      KOPIA_PASSWORD: \"none\"",
+            "      APP_PASSWORD_RESET_DISABLE: \"true\"",
+            "      BACKUP_PASSWORD: \"none\"",
             "      password: PLACEHOLDER",  # placeholders
             "      SECRET_KEY: \"value\"",
             "      api_key: \"xxxxxxxxxxxxxxxx\"",
@@ -99,12 +101,12 @@ def not_secret_lines() -> dict[str, list[str]]:
             "      SECRET_EXTERNAL_URL: https://ha.example.net",  # a URL without credentials
             "    secretsPath: secrets.sops.yaml",  # a file name
             "      tag: \"%s\"" % sha1,  # a commit SHA where an image tag goes
-            "      client_secret: '{{ secret \"/config/secrets/GRAFANA_OAUTH_CLIENT_SECRET\" }}'",  # a template
-            "      - name: \"/dev/disk/by-id/nvme-Samsung_SSD_970_EVO_Plus_250GB_S4EUNZFN405187B\"",  # a path
+            "      client_secret: '{{ secret \"/config/secrets/DASHBOARD_OAUTH_CLIENT_SECRET\" }}'",  # a template
+            "      - name: \"/dev/disk/by-id/nvme-Vendor_SSD_Model_500GB_%s\"" % disk,  # a path
             "    content: \"{{ user }} ALL=(ALL:ALL) NOPASSWD:ALL\"",  # sudoers
             "    # aescbcEncryptionSecret: %s" % example,  # a commented-out example
-            "    #       password: password # Optional registry authentication.",
-            "    #     https_proxy: https://USERNAME:PASSWORD@SERVER:PORT/",
+            "    #   password: password  # the registry's password",
+            "    #   proxy: https://USERNAME:PASSWORD@proxy.example:3128/",
         ],
         "apps/gitrepository.yaml": [
             "    commit: \"%s\"" % sha1,  # a commit SHA or an image digest, where one goes
@@ -112,8 +114,8 @@ def not_secret_lines() -> dict[str, list[str]]:
             "  \"revision\": \"%s\"" % sha1,
         ],
         ".github/workflows/oidc.yaml": [
-            "          workload_identity_provider: 'projects/970557914270/locations/global/"
-            "workloadIdentityPools/ci-pool/providers/github'",  # a cloud resource path
+            "          workload_identity_provider: 'projects/%s/locations/global/"
+            "workloadIdentityPools/ci-pool/providers/github'" % project,  # a cloud resource path
         ],
         "apps/glauth/config.sops.toml": [
             "        \"recipient\": \"%s\"," % recipient,  # an age public key
@@ -121,14 +123,14 @@ def not_secret_lines() -> dict[str, list[str]]:
         ],
         "web/index.json": ["  \"integrity\": \"sha384-%s\"" % sri],  # an SRI hash
         "scripts/package-lock.json": ["  \"integrity\": \"sha512-%s\"" % base64.b64encode(secrets.token_bytes(64)).decode()],
-        "docs/prompt.md": ["- For applications with secrets: `external-secrets-stores`"],
+        "docs/prompt.md": ["- For apps that need secrets: `vault-backed-stores`"],
         "apps/names.yaml": [  # names of variables or of a Secret's keys
             "      - secretKey: APP__SESSION_SECRET",
-            "      databaseKey: POSTGRES_DB",
+            "      databaseKey: APP_DB_NAME",
         ],
         "terraform/bucket.tf": ["  user_secret_item = \"S3_SECRET_KEY\""],
         "scripts/e2e.sh": ["SCHEMATIC=\"%s\"" % sha256],  # a Talos schematic id, a SHA-256
-        ".github/workflows/e2e.yaml": ["          echo '{\"AccountTag\":\"fake\",\"TunnelSecret\":\"fake\"}' > tunnel.json"],
+        ".github/workflows/e2e.yaml": ["          echo '{\"ClientId\":\"fake\",\"ClientSecret\":\"fake\"}' > creds.json"],
     }
 
 
