@@ -16,3 +16,18 @@ def test_the_pulumi_config_store_lists_every_key_of_the_stack():
         assert {"flux-boostrap:path", "kubernetes:context"} <= config_keys()
     finally:
         pulumi.runtime.set_all_config({}, [])
+
+
+def test_detect_secrets_line_scanner_finds_a_token_line():
+    # audit's scanner calls detect-secrets' private line scanner (flux_bootstrap.audit.scanner.scan_lines).
+    from detect_secrets.core import scan
+    from detect_secrets.settings import default_settings
+
+    from flux_bootstrap.audit.scanner import scan_lines
+    from cases import GHP
+
+    assert hasattr(scan, "_process_line_based_plugins"), (
+        "detect_secrets.core.scan._process_line_based_plugins is gone: update flux_bootstrap/audit/scanner.scan_lines")
+    with default_settings():
+        found = list(scan_lines([(1, f"token: {GHP}")], "values.yaml"))
+    assert "GitHub Token" in {secret.type for secret in found} and {s.line_number for s in found} == {1}

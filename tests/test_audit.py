@@ -308,6 +308,20 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (300 << 20, 300 << 20))  # address space, so resident memory too
 
 
+def test_an_anchor_defined_again_is_valid_yaml_as_for_flux(tmp_path):
+    """go-yaml (Flux, kustomize) lets a later `&host` replace an earlier one; PyYAML refuses it."""
+    text = "a:\n  host: &host one.example.net\nb:\n  host: &host two.example.net\n  hosts: [*host]\n"
+    password = random_text()
+    write(tmp_path, {".sops.yaml": SOPS_CONFIG, "values.yaml": text + "---\n" + plain_secret("stringData", {"p": password})})
+    report = audit(tmp_path, recipients=[STACK])
+    assert [(f.file, f.line, f.kind) for f in report.findings] == [("values.yaml", 12, "plain-secret")]
+
+
+def test_an_alias_inside_its_own_redefined_anchor_is_still_refused(tmp_path):
+    write(tmp_path, {"loop.yaml": "a: &a x\nb: &a [*a]\n"})
+    assert [f.kind for f in audit(tmp_path).findings] == ["invalid-yaml"]
+
+
 def test_hostile_files_are_refused_fast_and_noted(tmp_path):
     bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     bomb += [f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]" for i in range(1, 30)]
@@ -317,7 +331,7 @@ def test_hostile_files_are_refused_fast_and_noted(tmp_path):
     key_groups = aliased_key_groups(6600, 6600)
     assert len(key_groups) > 150 * 1024
     write(tmp_path, {
-        "aliased.yaml": "v: &v c2VjcmV0\nkind: Secret\napiVersion: v1\ndata: {k: *v}\n",  # aliases within bounds are read
+        "aliased.yaml": "v: &v aHVudGVyMi1yR3g5\nkind: Secret\napiVersion: v1\ndata: {k: *v}\n",  # aliases within bounds are read
         "bomb.yaml": "\n".join(bomb) + "\n", "broken.yaml": "a: [\n", "deep.yaml": deep_flow, "deep2.yaml": deep_block,
         "kg.yaml": key_groups, "self.yaml": "a: &a [*a]\n",
         "many.yaml": "- 0\n" * 450_000,  # composed, 1.3 million nodes took 430 MB

@@ -31,6 +31,7 @@ import yaml
 
 from . import sops as S
 from . import yaml_nodes as Y
+from . import manifest_filters as M
 from . import scanner
 
 MAX_SCANNED_LINE = 10_000  # longer lines (minified blobs) are noted instead of scanned
@@ -262,7 +263,7 @@ def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[F
         if pair is None:
             continue
         for leaf in Y.leaves(pair[1]):
-            if S.is_encrypted_value(leaf):
+            if S.is_encrypted_value(leaf) or not M.plain_value_is_secret(leaf.value, leaf.tag, key == "data"):
                 continue
             if not sops_file:
                 message = f"Secret {key} value in plain text: the Secret is not SOPS-encrypted (encrypt it with sops)."
@@ -271,6 +272,16 @@ def _plain_values(rel: str, secret: yaml.MappingNode, sops_file: bool) -> list[F
                            "(encrypted_regex, unencrypted_suffix...) leave it out; encrypt all of data and stringData.")
             findings.append(Finding(rel, Y.line(leaf), "plain-secret", message))
     return findings
+
+
+def _needs_sops(secret: yaml.MappingNode) -> bool:
+    """Whether a Secret holds a value that can be a secret, so that SOPS needs a rule for it: not
+    one made only of `${VAR}`s Flux substitutes, secret-manager references, placeholders, or nothing."""
+    for key in ("data", "stringData"):
+        pair = Y.get(secret, key)
+        if pair is not None and any(M.plain_value_is_secret(leaf.value, leaf.tag, key == "data") for leaf in Y.leaves(pair[1])):
+            return True
+    return False
 
 
 def _is_secret(node: yaml.MappingNode) -> bool:
@@ -378,7 +389,8 @@ def _audit_yaml(rel: str, full: Path, root: Path, text: str, recipients: set[str
                                                                           "so Flux cannot decrypt it (run `sops updatekeys` with a fixed .sops.yaml)."))
         for secret in filter(_is_secret, _objects(document)):
             report.secrets += 1
-            first_secret = first_secret or Y.line(secret)
+            if meta is not None or _needs_sops(secret):
+                first_secret = first_secret or Y.line(secret)
             findings.extend(_plain_values(rel, secret, meta is not None))
         if Y.value(document, "secretGenerator") is not None:
             findings.extend(_generated_secrets(rel, full, root, document, report))
@@ -425,7 +437,8 @@ def audit(root: Path, *, path: str | None = None, recipients: list[str] | None =
                 findings.extend(_check_rules(rel, first_secret, full, root, configs, set(wanted)))
             if is_sops:
                 text = S.mask_ciphertext(text)  # line breaks kept: same lines, same numbers
-        texts[rel] = _scanned_lines(rel, text, report)
+        if not M.is_skipped_file(rel):  # lock files, .sum, .svg...: not scanned by detect-secrets either
+            texts[rel] = _scanned_lines(rel, text, report)
         report.files += 1
     reported = {(f.file, f.line) for f in findings if f.kind == "plain-secret"}
     seconds = scanner.SCAN_SECONDS_PER_FILE

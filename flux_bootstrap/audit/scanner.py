@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-from detect_secrets.core.scan import _process_line_based_plugins
+from detect_secrets.core import scan as _detect_secrets_scan
 from detect_secrets.settings import get_plugins, transient_settings
 
 from ..secret_detector import plugin_settings
+from . import manifest_filters  # detect-secrets filters for what manifests hold that is not a secret
 
 _CONTEXT = 5  # lines detect-secrets hands its filters on each side of a line (get_code_snippet)
 SCAN_SECONDS_PER_FILE = 4.0  # detect-secrets scans ~40,000 distinct lines a second; past this, noted
@@ -41,12 +42,24 @@ class SecretHit:
     type: str  # detect-secrets' secret type, e.g. "GitHub Token"; never the value
 
 
+def scan_lines(numbered: list[tuple[int, str]], name: str):
+    """detect-secrets' own line scanner (private in detect-secrets 1.5, hence the pinned range; the
+    one place it is called, tests/test_adapters.py fails clearly when a release changes it):
+    the plugins and every filter, on `(line number, line)` pairs of a file called `name`."""
+    return _detect_secrets_scan._process_line_based_plugins(numbered, name)
+
+
+def _settings() -> dict:
+    """Every built-in plugin and ours (secret_detector), with the manifest filters next to detect-secrets' own."""
+    return {**plugin_settings(shapes_only=False), "filters_used": manifest_filters.FILTERS_USED}
+
+
 def _line_types(plugins: list, line: str, name: str) -> tuple[str, ...]:
     """The secret types detect-secrets finds in a line alone (empty: none)."""
     # The plugins alone first (cheap); detect-secrets' filters only for the rare candidate line.
     if not any(plugin.analyze_line(filename=name, line=line, line_number=1) for plugin in plugins):
         return ()
-    return tuple(sorted({secret.type for secret in _process_line_based_plugins([(1, line)], name)}))
+    return tuple(sorted({secret.type for secret in scan_lines([(1, line)], name)}))
 
 
 @dataclass
@@ -80,7 +93,7 @@ def _second_pass(name: str, lines: list[str], first: dict[int, tuple[str, ...]],
     kept = {n for hit in first for n in range(hit - _CONTEXT, hit + _CONTEXT + 1)}
     numbered = [(number, line if number in kept else "") for number, line in enumerate(lines, start=1)]
     found, reached = set(), 0
-    for secret in _process_line_based_plugins(numbered, name):
+    for secret in scan_lines(numbered, name):
         found.add(SecretHit(secret.line_number, secret.type))
         reached = secret.line_number
         if time.monotonic() > deadline:
@@ -95,7 +108,7 @@ def scan_texts(files: dict[str, list[str]], seconds_per_file: float = SCAN_SECON
 
     `name` only needs the real extension (it selects detect-secrets' per-type rules).
     """
-    with transient_settings(plugin_settings(shapes_only=False)):
+    with transient_settings(_settings()):
         get_mapping_from_secret_type_to_class.cache_clear()  # pick up the age plugin
         try:
             plugins = get_plugins()

@@ -92,12 +92,44 @@ def _screen(text: str) -> None:
             open_nodes[-1][1][0] += size
 
 
+class _RedefiningLoader(yaml.SafeLoader):
+    """PyYAML's composer, except that an anchor may be defined again (an alias then refers to the
+    latest definition), as YAML 1.2 and go-yaml (Flux, kustomize) allow; PyYAML refuses it."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.composing: set[str] = set()  # anchors whose node is being composed
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self.composing:
+            raise yaml.composer.ComposerError(None, None, "an alias inside its own anchor", event.start_mark)
+        if isinstance(event, yaml.AliasEvent) or event.anchor is None:
+            return super().compose_node(parent, index)
+        self.anchors.pop(event.anchor, None)
+        self.composing.add(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.composing.discard(event.anchor)
+
+
+def _compose(text: str) -> list[yaml.Node]:
+    try:
+        return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
+    except yaml.composer.ComposerError as err:
+        if not str(err.context).startswith("found duplicate anchor"):
+            raise
+    # Rare (a chart's values reusing `&host`): the pure-Python composer, bounded like the first.
+    return [node for node in yaml.compose_all(text, Loader=_RedefiningLoader) if node is not None]
+
+
 def documents(text: str) -> list[yaml.Node]:
     if _too_deep(text):
         raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep, not parsed")
     try:
         _screen(text)
-        return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
+        return _compose(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         raise YamlRefused("not valid YAML", mark.line + 1 if mark else 1) from None
