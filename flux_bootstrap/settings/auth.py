@@ -50,7 +50,7 @@ from ..git_url import (
     parse_github_host,
     parse_repo_url,
 )
-from .base import Group, derived, facts, file_facts, other_mode
+from .base import Group, derived, facts, file_facts, known_repo, other_mode, with_key_source
 from .fields import SecretValue, StackBool
 from .files import display_path, read_secret_text
 from .messages import Refusal, raise_all
@@ -254,8 +254,8 @@ class DeployKeyAuth(_Auth):
     @field_validator("mode")
     @classmethod
     def _ssh(cls, value: str, info: ValidationInfo) -> str:
-        known = facts(info)
-        if known is not None and known.repo is not None and known.repo.ssh_url is None:
+        repo = known_repo(info)
+        if repo is not None and repo.ssh_url is None:
             raise ValueError("is deploy-key, which fetches over SSH, but the repository URL is https:// and this host's "
                              "SSH address cannot be derived from it. Give the ssh:// URL as `repo`, or set auth to https.")
         return value
@@ -263,8 +263,8 @@ class DeployKeyAuth(_Auth):
     @field_validator("key_algorithm")
     @classmethod
     def _key_for_host(cls, value: KeyAlgorithm | None, info: ValidationInfo) -> KeyAlgorithm:
-        known = facts(info)
-        azure = known is not None and known.repo is not None and known.repo.kind == KIND_AZURE
+        repo = known_repo(info)
+        azure = repo is not None and repo.kind == KIND_AZURE
         if azure and value not in (None, "rsa-4096"):
             raise ValueError("must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
                              "pulumi config set keyAlgorithm rsa-4096")
@@ -273,8 +273,8 @@ class DeployKeyAuth(_Auth):
     @field_validator("read_write_key")
     @classmethod
     def _registered_here(cls, value: bool, info: ValidationInfo) -> bool:
-        known = facts(info)
-        if value and known is not None and known.repo is not None and not known.repo.is_github:
+        repo = known_repo(info)
+        if value and repo is not None and not repo.is_github:
             raise ValueError("has no effect on a host that is not GitHub: the program does not register the "
                              "key there; you choose its access when you add it. Remove it.")
         return value
@@ -310,8 +310,8 @@ class HttpsAuth(_Https):
     @field_validator("https_username")
     @classmethod
     def _username_for_host(cls, value: str | None, info: ValidationInfo) -> str:
-        known = facts(info)
-        bitbucket = known is not None and known.repo is not None and known.repo.kind == KIND_BITBUCKET
+        repo = known_repo(info)
+        bitbucket = repo is not None and repo.kind == KIND_BITBUCKET
         return value or (BITBUCKET_USERNAME if bitbucket else DEFAULT_USERNAME)
 
 
@@ -333,13 +333,8 @@ class GitHubAppAuth(_Https):
     @model_validator(mode="before")
     @classmethod
     def _key_source(cls, data: Any, info: ValidationInfo) -> Any:
-        known = facts(info)
-        if isinstance(data, dict) and not data.get("app_key_source") and known is not None and known.config_dir is not None:
-            given = data.get(APP_KEY_SETTING, data.get("app_private_key")) is not None
-            where = (known.setting_source(APP_KEY_SETTING) if given
-                     else display_path(known.config_dir / APP_KEY_FILE, known.project_dir))
-            data = {**data, "app_key_source": where}
-        return data
+        return with_key_source(data, info, setting=APP_KEY_SETTING, field="app_private_key",
+                               source_field="app_key_source", key_file=APP_KEY_FILE)
 
     @field_validator("mode")
     @classmethod

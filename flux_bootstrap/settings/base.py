@@ -51,6 +51,26 @@ def facts(info: ValidationInfo) -> Facts | None:
     return info.context if isinstance(info.context, Facts) else None
 
 
+def known_repo(info: ValidationInfo) -> RepoUrl | None:
+    """The repository, when the rules run with the facts and the repository is known."""
+    known = facts(info)
+    return known.repo if known is not None else None
+
+
+def with_key_source(data: Any, info: ValidationInfo, *, setting: str, field: str, source_field: str,
+                    key_file: str) -> Any:
+    """`data` with where a key comes from (`source_field`): the stack setting when given, else its
+    file beside the config files; unchanged without the facts or a usable config folder."""
+    from .files import display_path
+
+    known = facts(info)
+    if not isinstance(data, dict) or data.get(source_field) or known is None or known.config_dir is None:
+        return data
+    given = data.get(setting, data.get(field)) is not None
+    where = known.setting_source(setting) if given else display_path(known.config_dir / key_file, known.project_dir)
+    return {**data, source_field: where}
+
+
 def file_facts(info: ValidationInfo) -> Facts | None:
     """The facts, when the files beside the config files can be read."""
     known = facts(info)

@@ -15,7 +15,7 @@ from pydantic import Discriminator, Field, SecretStr, Tag, TypeAdapter, Validati
 from .. import age_key as age
 from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
-from .base import Group, derived, facts, file_facts, other_mode
+from .base import Group, derived, file_facts, other_mode, with_key_source
 from .fields import SecretValue
 from .files import display_path, read_secret_text
 from .messages import Refusal
@@ -60,13 +60,8 @@ class SopsProvided(_Sops):
     @model_validator(mode="before")
     @classmethod
     def _source(cls, data: Any, info: ValidationInfo) -> Any:
-        known = facts(info)
-        if isinstance(data, dict) and not data.get("identity_source") and known is not None and known.config_dir is not None:
-            given = data.get(SOPS_KEY_SETTING, data.get("identity")) is not None
-            where = (known.setting_source(SOPS_KEY_SETTING) if given
-                     else display_path(known.config_dir / age.KEY_FILE, known.project_dir))
-            data = {**data, "identity_source": where}
-        return data
+        return with_key_source(data, info, setting=SOPS_KEY_SETTING, field="identity",
+                               source_field="identity_source", key_file=age.KEY_FILE)
 
     @field_validator("identity", mode="plain")
     @classmethod
