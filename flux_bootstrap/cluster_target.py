@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import Problem
+from .secret_detector import detect
 from .settings import SecretValue, StackValue
 from .stack_file import KUBERNETES_SETTINGS
 from .yaml_source import EmptyFile, YamlDocument, parse_mapping, read_mapping
@@ -57,9 +58,11 @@ def cluster_target(
         return ClusterTarget(f"kubernetes context {_shown(context)} ({', '.join([f'kubernetes:context of stack {stack}', *notes])})")
     current = current_context(kubeconfig, project_dir, environ, home)
     if current.problem is not None:
-        line = f"unknown: cannot read the current context: {current.problem.source}: {current.problem.describe()}"
+        where = _shown_path(current.problem.source)
+        why = current.problem.describe() if where == current.problem.source else "cannot be read"
+        line = f"unknown: cannot read the current context: {where}: {why}"
     elif current.name is None:
-        line = (f"no kubectl context: no kubernetes:context in the stack and no current context in {current.where} "
+        line = (f"no kubectl context: no kubernetes:context in the stack and no current context in {_shown_path(current.where)} "
                 "(pulumi up would find no cluster)")
     else:
         mark = CURRENT_MARK if kubeconfig is None else "current context of the stack's kubernetes:kubeconfig: pulumi up would use it"
@@ -69,7 +72,7 @@ def cluster_target(
 
 def _pin_warning(stack: str, current: CurrentContext) -> str:
     name = current.name if current.name is not None and _showable(current.name) else None
-    now = f" (now {name}, from {current.where})" if name else ""
+    now = f" (now {name}, from {_shown_path(current.where)})" if name else ""
     command = f"pulumi config set -s {shlex.quote(stack)} kubernetes:context {shlex.quote(name) if name else '<name>'}"
     hint = "" if name else " (kubectl config get-contexts lists the names)"
     return (
@@ -136,9 +139,15 @@ def _from_document(document: YamlDocument | None, problems: list[Problem], where
 
 
 def _showable(name: str) -> bool:
-    return 0 < len(name) <= MAX_SHOWN_NAME and name.isprintable()
+    return 0 < len(name) <= MAX_SHOWN_NAME and name.isprintable() and detect(name) is None
 
 
 def _shown(name: str) -> str:
-    """A context or cluster name: printed as it is unless it holds control characters or is absurdly long."""
+    """A context or cluster name: printed as it is unless it holds control characters, is absurdly
+    long, or looks like a secret (a token typed where the name goes)."""
     return name if _showable(name) else "(a name that cannot be shown)"
+
+
+def _shown_path(text: str) -> str:
+    """A kubeconfig path as the user gave it, unless some of it looks like a secret."""
+    return text if detect(text) is None else "(a path that looks like a secret, not shown)"

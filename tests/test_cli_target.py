@@ -155,3 +155,19 @@ def test_a_name_with_control_characters_is_not_shown(project, capsys, monkeypatc
     target, (warning,) = target_and_warnings(project, capsys)
     assert target == "target: kubernetes context (a name that cannot be shown) (current kubectl context: pulumi up would use it)"
     assert "\x1b" not in warning and warning.endswith("kubernetes:context <name> (kubectl config get-contexts lists the names)")
+
+
+def test_a_secret_typed_as_a_context_or_kubeconfig_path_is_never_shown(project, capsys, monkeypatch):
+    from cases import GHP
+
+    pin(project, f"kubernetes:context: {GHP}")
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert GHP not in out + err and GHP[4:20] not in out + err
+    assert "(a name that cannot be shown)" in out
+    pin(project, f"kubernetes:kubeconfig: /tmp/{GHP}")
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert GHP not in out + err and "(a path that looks like a secret, not shown)" in out
+    pin(project)
+    monkeypatch.setenv("KUBECONFIG", f"/tmp/{GHP}")
+    code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    assert GHP not in out + err

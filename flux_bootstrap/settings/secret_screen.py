@@ -10,6 +10,8 @@ program all reach it through `resolve_settings`: one rule, both paths.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, replace
 from typing import Iterator, Mapping
 
@@ -81,9 +83,62 @@ def stack_problems(values: Mapping[str, object], place: StackPlace, secret_setti
     for name, value in values.items():
         if name in secret_settings or isinstance(value, SecretValue):
             continue
+        objects = extra_object_problems(value) if name == HELM_VALUES else []
+        covered = {path for path, _ in objects}
         for hit in hits(value, (name,)):
-            problems.append(place(".".join(hit.path), refusal(hit)))
+            if not any(hit.path[: len(path)] == path for path in covered):
+                problems.append(place(".".join(hit.path), refusal(hit)))
+        problems += [place(".".join(path), message) for path, message in objects]
     return problems
+
+
+_SECRET_IN_VALUES = ("is a Secret's data in helmValues: the chart would create it from the Helm values, which are "
+                     "stored in plain text in the Helm release and the stack's state. " + _IN_HELM_VALUES[0].upper()
+                     + _IN_HELM_VALUES[1:] + ". " + _REVOKE)
+
+
+def extra_object_problems(helm_values: object) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, message) for what helmValues would put in the cluster in plain text: any Secret
+    with data (whatever it holds: base64 hides it from a shape check), in extraObjects or the
+    chart's own kustomize-controller Secret, and a base64 `data`/`binaryData` value of another
+    extra object that decodes to a secret."""
+    if not isinstance(helm_values, Mapping):
+        return []
+    found: list[tuple[tuple[str, ...], str]] = []
+    # The chart's own Secret (templates/kustomize-controller-secret.yaml) takes its data from the values.
+    controller = helm_values.get("kustomizeController")
+    chart_secret = controller.get("secret") if isinstance(controller, Mapping) else None
+    if isinstance(chart_secret, Mapping) and isinstance(chart_secret.get("data"), Mapping) and chart_secret["data"]:
+        found.append(((HELM_VALUES, "kustomizeController", "secret", "data"), _SECRET_IN_VALUES))
+    extra = helm_values.get("extraObjects")
+    for index, obj in enumerate(extra if isinstance(extra, list) else ()):
+        if not isinstance(obj, Mapping):
+            continue
+        at = (HELM_VALUES, "extraObjects", str(index))
+        for field in ("data", "stringData", "binaryData"):
+            content = obj.get(field)
+            if not isinstance(content, Mapping) or not content:
+                continue
+            if obj.get("kind") == "Secret":
+                found.append(((*at, field), _SECRET_IN_VALUES))
+            elif field != "stringData":
+                found += [((*at, field, str(key)), refusal(Hit((HELM_VALUES,), finding)))
+                          for key, finding in _decoded_findings(content)]
+    return found
+
+
+def _decoded_findings(content: Mapping) -> Iterator[tuple[object, Finding]]:
+    """The base64 values of a `data`/`binaryData` map whose decoded text looks like a secret."""
+    for key, value in content.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            text = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            continue
+        finding = detect(text)
+        if finding is not None:
+            yield key, finding
 
 
 def document_problems(document: YamlDocument | None, source: str) -> list[Problem]:
