@@ -171,6 +171,9 @@ class _Screen:
         return self._node(event, line)
 
     def _node(self, event: yaml.NodeEvent, line: int) -> Problem | None:
+        if _explicit_tag(event):  # the Pulumi CLI would read !!binary and the like; never echo the tag
+            return Problem(self.source, f"uses a YAML tag (such as !!int or !<...>) at line {line}; remove YAML "
+                                        "tags: write the value alone.")
         is_key = bool(self.next_is_key and self.next_is_key[-1])
         if self.next_is_key and self.next_is_key[-1] is not None:
             self.next_is_key[-1] = not self.next_is_key[-1]
@@ -189,6 +192,12 @@ class _Screen:
                 return _too_deep(self.source, line)
             self.next_is_key.append(True if isinstance(event, yaml.MappingStartEvent) else None)
         return None
+
+
+def _explicit_tag(event: yaml.NodeEvent) -> bool:
+    if isinstance(event, yaml.ScalarEvent):
+        return event.tag is not None and not any(event.implicit)
+    return isinstance(event, _COLLECTION_START) and event.tag is not None and not event.implicit
 
 
 def _error_problem(err: yaml.YAMLError, text: str, source: str, last_scalar: yaml.ScalarEvent | None) -> Problem:

@@ -367,3 +367,12 @@ def test_libyaml_never_leaks_the_input(text, strings):
 def test_a_tag_on_a_value_is_refused_without_its_value():
     problem = refused(f"token: !!int {TOKEN}\n")
     assert "YAML tags" in problem.message
+
+
+@BOTH
+@pytest.mark.parametrize("text", ["branch: !!binary Zm9v\n", f"branch: !<{TOKEN}> dev\n", "a: !!map {b: c}\n", "a: !custom x\n"])
+def test_yaml_tags_are_refused_in_every_config_file_without_the_tag(text, strings):
+    # Stack files are read as strings (as the Pulumi CLI reads them), which used to let a tag pass
+    # silently; the Pulumi CLI would read `!!binary` as bytes.
+    problem = refused(text, strings)
+    assert problem.message.startswith("uses a YAML tag (such as !!int or !<...>) at line 1")
