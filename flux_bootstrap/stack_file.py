@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .bounded_read import present
 from .errors import Problem
+from .secret_detector import detect
 from .settings import PROJECT, STRUCTURED_SETTINGS, SecretValue, StackValue, display_path
 from .settings.stack_keys import STACK_FILE_KEYS, misspelt_namespace, namespace_message, plain_credential, top_level_message
 from .yaml_source import YamlDocument, read_mapping
@@ -115,6 +116,12 @@ def _read_config(
         secure = isinstance(value, dict) and set(value) == {"secure"}
         if misspelt_namespace(namespace, stack_file.project):
             problems.append(Problem(source, namespace_message(stack_file.project, name), field=key, line=line, label="setting"))
+            continue
+        if namespace not in ("", stack_file.project) and detect(namespace) is not None:
+            # A token pasted where a setting's name goes: named by its line only (Problem.describe).
+            problems.append(Problem(source, "looks like a secret typed where a setting's name goes, which Pulumi "
+                                            "would keep in plain text. Remove the line; a token belongs in "
+                                            "`pulumi config set --secret githubToken`.", field=key, line=line, label="setting"))
             continue
         if namespace not in ("", stack_file.project):
             # Another package's settings, such as kubernetes:context; a credential must be secret.

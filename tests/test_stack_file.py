@@ -70,3 +70,12 @@ def test_an_object_set_as_json_text_is_read_as_pulumi_reads_it(project):
     assert stack_file.values["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
     assert stack_file.values["nodeSelector"] == "not json"
     assert stack_file.values["branch"] == "[1]"
+
+
+def test_a_token_typed_as_a_namespace_is_refused_without_its_name(project):
+    from cases import GHP
+
+    (project / "Pulumi.dev.yaml").write_text(f"config:\n  {GHP}:path: x\n")
+    stack, problems = read_stack_file(project, "dev")
+    (problem,) = problems
+    assert problem.line == 2 and GHP not in problem.describe() and "looks like a secret" in problem.describe()
