@@ -91,7 +91,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         return pulumi.ResourceOptions(
             parent=self,
             provider=cluster,
-            depends_on=[registered[name] for name in planned.depends_on if name in registered],
+            depends_on=[registered[name] for name in planned.depends_on],  # the plan names only what exists
             protect=planned.protect,
             retain_on_delete=planned.retain_on_delete or None,
             custom_timeouts=timeouts,
