@@ -1,8 +1,11 @@
 """What the tests share that is not a fixture: paths, the stand-in token, small walkers.
 (Fixtures live in conftest.py; tests import these from here, never from conftest.)"""
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
+from flux_bootstrap import chart
 from flux_bootstrap.cli import main
 from flux_bootstrap.settings import resolve_settings
 
@@ -36,3 +39,28 @@ def run_cli(project: Path, *args: str, capsys) -> tuple[int, str, str]:
     code = main(["--project-dir", str(project), *args])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Each file of `files` (path relative to `root`: text) written, folders made; returns `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@contextmanager
+def carried_archive_replaced(monkeypatch, folder: Path, make: Callable[[Path], None]) -> Iterator[Path]:
+    """The carried chart archive looked up in `folder`/charts, where `make(path)` put something in
+    its place (altered bytes, a FIFO, a loop); the verified-archive cache cleared around it."""
+    charts = folder / "charts"
+    charts.mkdir()
+    archive = charts / chart.CARRIED[chart.NEWEST_CARRIED].file
+    make(archive)
+    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
+    chart.carried_archive.cache_clear()
+    try:
+        yield archive
+    finally:
+        chart.carried_archive.cache_clear()

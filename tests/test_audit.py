@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flux_bootstrap.audit import AuditError, audit, scanner
 from flux_bootstrap.audit.sops import KeyGroups, parse_config
 from flux_bootstrap.cli import main
+from helpers import write_files as write
 from sops_fixtures import LAST_MODIFIED, armored_age, encrypt_value, new_identity, random_text, sops_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +47,6 @@ spec:
         - name: web
           image: nginx:1.27
 """
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def plain_secret(field: str, values: dict[str, str]) -> str:

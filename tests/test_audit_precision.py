@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from flux_bootstrap.audit import audit, manifest_filters, scanner
 from flux_bootstrap.audit.manifest_filters import plain_value_is_secret
+from helpers import write_files as write
 from sops_fixtures import new_identity, random_text
 
 _, STACK = new_identity()
@@ -34,14 +35,6 @@ def credential(length: int = 24) -> str:
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def certificate_pem() -> str:

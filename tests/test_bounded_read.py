@@ -12,7 +12,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from helpers import ROOT, TOKEN
+from helpers import ROOT, TOKEN, carried_archive_replaced
 from flux_bootstrap import chart
 from flux_bootstrap.bounded_read import UnreadableFile, present, read_bytes_bounded
 from flux_bootstrap.cli import find_project_dir, main
@@ -187,15 +187,8 @@ def test_render_refuses_a_fifo_key_file(project, capsys):
 
 @pytest.mark.parametrize("hazard", HAZARDS)
 def test_check_refuses_a_fifo_or_a_loop_at_the_chart_archive(project, capsys, tmp_path, monkeypatch, hazard):
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    plant(charts / "flux2-2.18.3.tgz", hazard)
-    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
-    chart.carried_archive.cache_clear()
-    try:
+    with carried_archive_replaced(monkeypatch, tmp_path, lambda path: plant(path, hazard)):
         code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
-    finally:
-        chart.carried_archive.cache_clear()
     assert (code, out) == (1, "")
     assert "charts/flux2-2.18.3.tgz:\n  - " in err and HAZARDS[hazard] in err
     assert "git checkout -- charts/flux2-2.18.3.tgz" in err
@@ -245,16 +238,9 @@ def test_the_program_refuses_a_config_dir_that_loops(tmp_path):
 
 @pytest.mark.parametrize("hazard", ["fifo", "loop"])
 def test_the_program_refuses_a_fifo_or_a_loop_at_the_chart_archive(config_dir, tmp_path, monkeypatch, hazard):
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    plant(charts / "flux2-2.18.3.tgz", hazard)
-    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
-    chart.carried_archive.cache_clear()
     run = Run()
-    try:
+    with carried_archive_replaced(monkeypatch, tmp_path, lambda path: plant(path, hazard)):
         with pytest.raises(pulumi.RunError, match=f"(?s)charts/flux2-2.18.3.tgz:\n  - .*{HAZARDS[hazard]}"):
             run_program({"configDir": str(config_dir)}, run=run)
-    finally:
-        chart.carried_archive.cache_clear()
     assert run.registrations == []  # refused with the plan, before the component
     assert ROOT.joinpath("charts", "flux2-2.18.3.tgz").is_file()

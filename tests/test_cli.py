@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from cases import GHP, PAT, REFUSED, apply_files
-from helpers import ROOT, TOKEN
-from flux_bootstrap import chart, validation
+from helpers import ROOT, TOKEN, carried_archive_replaced
+from flux_bootstrap import validation
 from flux_bootstrap.cli import main
 from harness import run_program
 from helpers import run_cli
@@ -82,15 +82,8 @@ def test_check_warns_that_a_version_not_carried_was_not_verified(project, capsys
 
 
 def test_check_refuses_an_altered_chart_archive(project, capsys, tmp_path, monkeypatch):
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    (charts / "flux2-2.18.3.tgz").write_bytes(b"not the chart")
-    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
-    chart.carried_archive.cache_clear()
-    try:
+    with carried_archive_replaced(monkeypatch, tmp_path, lambda path: path.write_bytes(b"not the chart")):
         code, out, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
-    finally:
-        chart.carried_archive.cache_clear()
     assert code == 1 and out == ""
     assert "charts/flux2-2.18.3.tgz:\n  - is not the archive this project verified" in err
 

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from cases import GHP, PAT, REFUSED, apply_files
-from helpers import ROOT, TOKEN
+from helpers import ROOT, TOKEN, carried_archive_replaced
 from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
 from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, provider_urn, run_program
@@ -138,17 +138,11 @@ def test_a_version_not_carried_installs_from_the_chart_repository(config_dir):
 
 
 def test_an_altered_chart_archive_stops_the_run_before_anything_is_created(config_dir, tmp_path, monkeypatch):
-    charts = tmp_path / "charts"
-    charts.mkdir()
-    (charts / "flux2-2.18.3.tgz").write_bytes((ROOT / "charts" / "flux2-2.18.3.tgz").read_bytes() + b"\0")
-    monkeypatch.setattr(chart, "CHARTS_DIR", charts)
-    chart.carried_archive.cache_clear()
+    altered = (ROOT / "charts" / "flux2-2.18.3.tgz").read_bytes() + b"\0"
     run = Run()
-    try:
+    with carried_archive_replaced(monkeypatch, tmp_path, lambda path: path.write_bytes(altered)):
         with pytest.raises(pulumi.RunError, match="(?s)charts/flux2-2.18.3.tgz:.*sha256 differs.*git checkout -- charts/flux2-2.18.3.tgz"):
             run_program({"configDir": str(config_dir)}, run=run)
-    finally:
-        chart.carried_archive.cache_clear()
     assert run.registrations == []  # the plan is refused before the component exists
 
 
