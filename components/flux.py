@@ -6,7 +6,11 @@ It only wires: every object comes from `flux_bootstrap.plan`, which `render` and
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
+# Imported here, not on first use: __main__ freezes what the imports built (see there).
+from pulumi_kubernetes import Provider as KubernetesProvider
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.core.v1 import Namespace, Secret
+from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
 from flux_bootstrap.plan import Deferred, Plan, PlannedObject, fill_deferred
 from flux_bootstrap.age_key import key_file_text as age_key_file_text
@@ -37,7 +41,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         settings = plan.settings
         # None on a host that is not GitHub; authenticated with the token or as the GitHub App.
         gh = git_access.github_provider(name, settings, self)
-        cluster = k8s.Provider(
+        cluster = KubernetesProvider(
             f"{name}-kubernetes",
             kubeconfig=kubernetes.kubeconfig,
             context=kubernetes.context,
@@ -86,7 +90,7 @@ class FluxBootstrap(pulumi.ComponentResource):
         token = values[Deferred.WEBHOOK_TOKEN] = github_webhook.token(name, self)
         return github_webhook.hook_url(plan, token)
 
-    def _options(self, planned: PlannedObject, cluster: k8s.Provider, registered: dict) -> pulumi.ResourceOptions:
+    def _options(self, planned: PlannedObject, cluster: KubernetesProvider, registered: dict) -> pulumi.ResourceOptions:
         timeouts = pulumi.CustomTimeouts(**planned.timeouts) if planned.timeouts else None
         return pulumi.ResourceOptions(
             parent=self,
@@ -97,16 +101,16 @@ class FluxBootstrap(pulumi.ComponentResource):
             custom_timeouts=timeouts,
         )
 
-    def _release(self, name: str, plan: Plan, cluster: k8s.Provider, namespace: pulumi.Resource) -> k8s.helm.v3.Release:
+    def _release(self, name: str, plan: Plan, cluster: KubernetesProvider, namespace: pulumi.Resource) -> Release:
         spec = plan.release
-        return k8s.helm.v3.Release(
+        return Release(
             f"{name}-release",
             name=spec.name,
             chart=spec.chart,
             version=spec.version,
             namespace=spec.namespace,
             # None for a carried archive: with a repository, Helm would download instead.
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=spec.repository) if spec.repository else None,
+            repository_opts=RepositoryOptsArgs(repo=spec.repository) if spec.repository else None,
             values=spec.values,
             opts=pulumi.ResourceOptions(
                 parent=self, provider=cluster, protect=plan.settings.protect, depends_on=[namespace]
@@ -120,9 +124,9 @@ class FluxBootstrap(pulumi.ComponentResource):
         """A Namespace, Secret or Flux custom resource straight from its planned manifest."""
         manifest = fill_deferred(planned.manifest, values.__getitem__)
         if manifest["kind"] == "Namespace":
-            return k8s.core.v1.Namespace(resource_name, metadata=manifest["metadata"], opts=opts)
+            return Namespace(resource_name, metadata=manifest["metadata"], opts=opts)
         if manifest["kind"] == "Secret":
-            return k8s.core.v1.Secret(
+            return Secret(
                 resource_name,
                 metadata=manifest["metadata"],
                 type=manifest["type"],
@@ -130,7 +134,7 @@ class FluxBootstrap(pulumi.ComponentResource):
                 string_data=pulumi.Output.secret(manifest["stringData"]),
                 opts=opts,
             )
-        return k8s.apiextensions.CustomResource(
+        return CustomResource(
             resource_name,
             api_version=manifest["apiVersion"],
             kind=manifest["kind"],

@@ -107,7 +107,7 @@ def test_this_environment_is_the_test_lock():
 def test_the_installable_package_takes_its_dependencies_from_the_ranges_file():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
-    assert project["project"]["scripts"] == {"flux-bootstrap": "flux_bootstrap.cli:main"}
+    assert project["project"]["scripts"] == {"flux-bootstrap": "flux_bootstrap.__main__:run"}
     assert project["project"]["requires-python"] == ">=3.11"
 
 

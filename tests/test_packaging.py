@@ -5,13 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from flux_bootstrap import __version__, chart
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +71,15 @@ def test_without_a_project_check_says_where_to_run(installed, tmp_path):
     result = run(installed, "check", "--stack", "dev", cwd=tmp_path)
     assert result.returncode == 2 and "no Pulumi.yaml in this folder or above it" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_without_the_dependencies_one_line_says_how_to_set_them_up(tmp_path):
+    # -S: no site-packages, as a system Python outside the venv would run it.
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "flux_bootstrap", "check"],
+        cwd=ROOT, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "is not installed; set up the tools first: scripts/venv.sh" in line
