@@ -36,7 +36,7 @@ pulumi.export("gitUrl", credentials.flux_url(settings))
 pulumi.export("branch", flux.branch)
 pulumi.export("path", settings.kustomization_path)
 pulumi.export("namespace", manifests.NAMESPACE)
-pulumi.export("chartVersion", settings.chart_version)
+pulumi.export("chartVersion", settings.source.chart_version)
 if flux.sops_recipient is not None:
     pulumi.export("sopsAgeRecipient", flux.sops_recipient)  # encrypt to it: sops --age <recipient>
 if flux.webhook_url is not None:  # webhookHost: sync on push

@@ -23,7 +23,7 @@ def age_identity(name: str, settings: Settings, parent: pulumi.Resource) -> pulu
             f"{name}-sops-age-key",
             length=age.RANDOM_BYTES,
             # Losing it means re-encrypting every file in Git: protected with the rest.
-            opts=pulumi.ResourceOptions(parent=parent, protect=settings.protect),
+            opts=pulumi.ResourceOptions(parent=parent, protect=settings.lifecycle.protect),
         )
         return pulumi.Output.secret(material.base64.apply(age.identity_from_random_bytes))
     raise pulumi.RunError("internal: the provided SOPS key was not decrypted: settings were not resolved for a deploy")

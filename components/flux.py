@@ -50,8 +50,8 @@ class FluxBootstrap(pulumi.ComponentResource):
             # left behind instead of failing with "already exists", and take over fields another
             # manager (flux bootstrap, kubectl) owns. Off, a stack run against the wrong cluster
             # cannot silently take over its Flux.
-            upsert_existing_objects=settings.adopt_existing,
-            enable_patch_force=settings.adopt_existing,
+            upsert_existing_objects=settings.lifecycle.adopt_existing,
+            enable_patch_force=settings.lifecycle.adopt_existing,
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Synchronous: a failed check raises before the key or anything else below is registered.
@@ -113,7 +113,7 @@ class FluxBootstrap(pulumi.ComponentResource):
             repository_opts=RepositoryOptsArgs(repo=spec.repository) if spec.repository else None,
             values=spec.values,
             opts=pulumi.ResourceOptions(
-                parent=self, provider=cluster, protect=plan.settings.protect, depends_on=[namespace]
+                parent=self, provider=cluster, protect=plan.settings.lifecycle.protect, depends_on=[namespace]
             ),
         )
 

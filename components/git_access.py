@@ -87,7 +87,7 @@ def deferred_values(name: str, plan: Plan, gh: github.Provider | None, parent: p
             read_only=deploy_key.read_only,
             # A change of title or access replaces the deploy key with the same key, which GitHub
             # refuses while the old one exists ("key is already in use"): delete first.
-            opts=pulumi.ResourceOptions(parent=parent, provider=gh, protect=settings.protect, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=parent, provider=gh, protect=settings.lifecycle.protect, delete_before_replace=True),
         )
     return values
 

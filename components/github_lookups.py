@@ -29,16 +29,16 @@ def checked_branch(settings: Settings, provider: github.Provider | None, parent:
     (a host that is not GitHub): no lookup at all, a warning, and the branch the settings require.
     """
     if provider is None:
-        if settings.preflight:
+        if settings.lifecycle.preflight:
             pulumi.log.warn(rules.not_github_warning(settings.project, settings.repo.host), resource=parent)
-        assert settings.branch is not None, "settings require the branch off GitHub"
-        return settings.branch
+        assert settings.source.branch is not None, "settings require the branch off GitHub"
+        return settings.source.branch
     lookups = _Lookups(settings, pulumi.InvokeOptions(provider=provider, parent=parent))
     repository = settings.repo.full_name
-    if not settings.preflight:
+    if not settings.lifecycle.preflight:
         pulumi.log.warn(rules.skipped_warning(settings.project), resource=parent)
-        if settings.branch:
-            return settings.branch
+        if settings.source.branch:
+            return settings.source.branch
         repo = lookups.repository()
         errors = rules.repository_errors(repository, repo, lookups.credential())
         if errors:
@@ -151,8 +151,8 @@ class _Lookups:
         settings = self.settings
         repo = self.repository()
         credential = self.credential()
-        facts = rules.Facts(settings.repo.full_name, settings.stack, settings.branch, repo, credential=credential)
-        branch_name = rules.resolve_branch(settings.branch, repo)
+        facts = rules.Facts(settings.repo.full_name, settings.stack, settings.source.branch, repo, credential=credential)
+        branch_name = rules.resolve_branch(settings.source.branch, repo)
         if branch_name is None:
             return facts  # nothing else can be asked about a repository GitHub did not find
         branch, path = self.branch_and_path(branch_name)

@@ -104,7 +104,7 @@ def redacted(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def schema_problems(planned: Plan) -> list[str]:
-    version = planned.settings.chart_version
+    version = planned.settings.source.chart_version
     problems = [p for obj in planned_objects(planned) for p in validate_object(obj, version)]
     return problems + validate_helm_values(planned.release.values)
 
@@ -195,7 +195,7 @@ def check_report(project_dir: Path, stack: str, *, require_token: bool) -> Check
         return report
     report.objects = len(planned.objects)
     report.loop = loop_lines(settings)
-    if settings.gitops.key_rotation is not None and settings.protect and planned.deploy_key is not None:
+    if settings.gitops.key_rotation is not None and settings.lifecycle.protect and planned.deploy_key is not None:
         report.warnings.append(
             "keyRotation with protect: the old deploy key is protected, so the rotation's last step (deleting it) "
             "fails and leaves it registered on GitHub; set protect to false for the rotating pulumi up "
@@ -205,8 +205,8 @@ def check_report(project_dir: Path, stack: str, *, require_token: bool) -> Check
     report.target = target.line
     if target.warning:  # a stack that pins no cluster
         report.warnings.append(target.warning)
-    report.chart = chart.describe(settings.chart_version)
-    if not chart.is_carried(settings.chart_version):  # a version the tests did not verify
+    report.chart = chart.describe(settings.source.chart_version)
+    if not chart.is_carried(settings.source.chart_version):  # a version the tests did not verify
         report.warnings.append(report.chart)
     return report
 
@@ -237,16 +237,16 @@ def print_check(report: CheckReport, strict: bool) -> None:
         return
     settings = report.settings
     assert settings is not None and report.target is not None and report.chart is not None
-    branch = settings.branch or "(repository default branch)"
+    branch = settings.source.branch or "(repository default branch)"
     print(
         f"ok: stack {report.stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
         f"(auth {settings.auth.mode}), "
-        f"flux2 chart {settings.chart_version}; {report.objects} objects and the Helm values match their schemas"
+        f"flux2 chart {settings.source.chart_version}; {report.objects} objects and the Helm values match their schemas"
     )
     print(f"target: {report.target}")
     for line in report.loop:
         print(f"loop: {line}")
-    if chart.is_carried(settings.chart_version):  # otherwise it is a warning, above
+    if chart.is_carried(settings.source.chart_version):  # otherwise it is a warning, above
         print(f"chart: {report.chart}")
 
 
@@ -257,10 +257,10 @@ def check_json(report: CheckReport, passed: bool) -> dict[str, Any]:
         "ok": passed,
         "stack": report.stack,
         "gitUrl": credentials.flux_url(settings) if settings else None,
-        "branch": settings.branch if settings else None,  # null: the repository's default branch
+        "branch": settings.source.branch if settings else None,  # null: the repository's default branch
         "path": settings.kustomization_path if settings else None,
         "auth": settings.auth.mode if settings else None,
-        "chartVersion": settings.chart_version if settings else None,
+        "chartVersion": settings.source.chart_version if settings else None,
         "chart": report.chart,
         "target": report.target,
         "objects": report.objects,
@@ -306,7 +306,7 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
     except ConfigError as err:
         print(err, file=sys.stderr)
         return PROBLEMS
-    version = settings.chart_version
+    version = settings.source.chart_version
     if view == "chart":
         if not chart.is_carried(version):
             print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
@@ -337,7 +337,7 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
 def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, with_chart: bool) -> int:
     """The objects as multi-document YAML under comment lines: what kubectl and kubeconform read."""
     settings = planned.settings
-    version = settings.chart_version
+    version = settings.source.chart_version
     header = (
         f"# What `pulumi up` applies for stack {stack}. Secret data is redacted.\n"
         f"# {credentials.describe(settings, planned.deploy_key.title if planned.deploy_key else manifests.deploy_key_title(settings))}\n"
@@ -365,7 +365,7 @@ def render_values(planned: Plan, stack: str, output: str) -> int:
         return OK
     sys.stdout.write(
         f"# The Helm release `pulumi up` installs for stack {stack}, and the values it gets.\n"
-        f"# {chart.describe(planned.settings.chart_version)}.\n"
+        f"# {chart.describe(planned.settings.source.chart_version)}.\n"
         + yaml.safe_dump(release, sort_keys=False)
     )
     return OK

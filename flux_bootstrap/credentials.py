@@ -84,7 +84,7 @@ def describe(settings: Settings, deploy_key_title: str) -> str:
     if auth.mode == "deploy-key":
         if repo.is_github:
             return (f"{server} deploy key on {repo.full_name}: title {deploy_key_title!r}, "
-                    f"{'read-write' if settings.read_write_key else 'read-only'}, {settings.key_algorithm}.")
+                    f"{'read-write' if settings.auth.read_write_key else 'read-only'}, {settings.key_algorithm}.")
         return (f"SSH key ({settings.key_algorithm}) for {repo.host}, which is not GitHub: add the stack output "
                 "deployKeyPublicKey to the repository by hand (docs/authentication.md); known_hosts from knownHosts.")
     if auth.mode == "https":

@@ -86,7 +86,7 @@ def sops_secret_manifest(identity: str) -> dict[str, Any]:
 
 
 def _readiness(settings: Settings) -> dict[str, str] | None:
-    return {"pulumi.com/waitFor": "condition=Ready"} if settings.wait_for_sync else None
+    return {"pulumi.com/waitFor": "condition=Ready"} if settings.lifecycle.wait_for_sync else None
 
 
 def git_repository_manifest(settings: Settings, branch: str, secret_name: str = NAME) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def git_repository_manifest(settings: Settings, branch: str, secret_name: str = 
         "kind": "GitRepository",
         "metadata": _metadata(NAME, annotations=_readiness(settings)),
         "spec": {
-            "interval": settings.interval,
+            "interval": settings.source.interval,
             **({"provider": provider} if (provider := credentials.git_provider(settings)) else {}),
             "ref": {"branch": branch},
             "secretRef": {"name": secret_name},
@@ -109,13 +109,13 @@ def kustomization_manifest(settings: Settings) -> dict[str, Any]:
         # Orphan: deleting this object (pulumi destroy) leaves what Flux deployed running.
         # WaitForTermination: the delete returns only once Flux's workloads are gone, so the
         # controllers (deleted after this object) are still there to clear their finalizers.
-        "deletionPolicy": "WaitForTermination" if settings.destroy_workloads else "Orphan",
+        "deletionPolicy": "WaitForTermination" if settings.lifecycle.destroy_workloads else "Orphan",
         "interval": KUSTOMIZATION_INTERVAL,
         "path": settings.kustomization_path,
         "prune": True,
         "sourceRef": {"kind": "GitRepository", "name": NAME},
     }
-    if settings.destroy_workloads:
+    if settings.lifecycle.destroy_workloads:
         spec["timeout"] = WORKLOAD_DELETE_TIMEOUT
     if settings.sops.enabled:
         spec["decryption"] = age_key.decryption_spec()
@@ -133,14 +133,14 @@ def kustomization_manifest(settings: Settings) -> dict[str, Any]:
 
 def custom_timeouts(settings: Settings, kind: str) -> dict[str, str]:
     """How long Pulumi waits for a Flux object: Ready on create/update, gone on delete."""
-    delete = KUSTOMIZATION_DELETE_TIMEOUT if kind == "Kustomization" and settings.destroy_workloads else SYNC_TIMEOUT
+    delete = KUSTOMIZATION_DELETE_TIMEOUT if kind == "Kustomization" and settings.lifecycle.destroy_workloads else SYNC_TIMEOUT
     return {"create": SYNC_TIMEOUT, "update": SYNC_TIMEOUT, "delete": delete}
 
 
 def helm_release(settings: Settings) -> HelmReleaseSpec:
     """A carried chart version installs from its archive (verified here: ChartError when missing or
     altered, never a silent download); any other version from the chart repository."""
-    version = settings.chart_version
+    version = settings.source.chart_version
     if chart.is_carried(version):
         chart.carried_archive(version)
         source = {"chart": chart.CARRIED[version].release_path, "repository": None}

@@ -121,7 +121,7 @@ def plan(settings: Settings) -> Plan:
     namespace = PlannedObject(
         "namespace", manifests.namespace_manifest(),
         # Retained: objects Flux created from Git may live in it and hold finalizers.
-        protect=settings.protect, retain_on_delete=True,
+        protect=settings.lifecycle.protect, retain_on_delete=True,
     )
     # Per credential generation (keyRotation): a new one is created before the GitRepository
     # switches to it, the old one deleted after (rotation.py).
@@ -139,7 +139,7 @@ def plan(settings: Settings) -> Plan:
     # Flux objects depend on the Release: their CRDs come from it, and on destroy they are deleted
     # while the controllers still run to clear their finalizers. The deploy key (when registered)
     # must be on GitHub before Flux's first fetch.
-    branch = settings.branch or Deferred.BRANCH
+    branch = settings.source.branch or Deferred.BRANCH
     key_wait = (deploy_key.resource,) if deploy_key and deploy_key.registered else ()
     objects.append(PlannedObject(
         "git-repository", manifests.git_repository_manifest(settings, branch, secret_name),
@@ -213,7 +213,7 @@ def _deploy_key(settings: Settings) -> DeployKey | None:
     return DeployKey(
         key_args=manifests.private_key_args(settings),
         title=rotation.title(settings, manifests.deploy_key_title(settings)),
-        read_only=not settings.read_write_key,
+        read_only=not settings.auth.read_write_key,
         registered=credentials.registers_deploy_key(settings),
         resource=rotation.deploy_key_resource(settings),
     )

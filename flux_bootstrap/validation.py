@@ -166,9 +166,9 @@ def helm_values_problems(
     the release's `values` (see chart_render_problem), named as from `source` at `line`.
     Renders only when the stack sets helmValues (our own values are proven by the tests) and the
     chart version is carried (another one cannot be rendered offline)."""
-    if not settings.tuning.helm_values or not chart.is_carried(settings.chart_version):
+    if not settings.tuning.helm_values or not chart.is_carried(settings.source.chart_version):
         return []
-    message = chart_render_problem(settings.chart_version, values)
+    message = chart_render_problem(settings.source.chart_version, values)
     if message is None:
         return []
     return [Problem(source, message, field=f"{settings.project}:{HELM_VALUES_SETTING}", line=line, label="setting")]

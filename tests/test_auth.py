@@ -46,7 +46,7 @@ def test_flux_url_per_mode_and_host_is_never_scp_form(config_dir, repo, values, 
     assert credentials.flux_url(settings) == url
     manifest = manifests.git_repository_manifest(settings, "main")
     assert manifest["spec"]["url"] == url
-    assert validate_object(manifest, settings.chart_version) == []
+    assert validate_object(manifest, settings.source.chart_version) == []
 
 
 def test_github_app_secret_keys_and_provider(config_dir):

@@ -69,8 +69,8 @@ def test_provider_and_alert_per_host_are_valid_against_the_chart_crds(config_dir
     assert provider.manifest["spec"] == {"type": kind, "address": address, "secretRef": {"name": "commit-status"}}
     assert alert.manifest["spec"]["eventSources"] == [{"kind": "Kustomization", "name": "flux-system"}]
     assert alert.manifest["spec"]["providerRef"] == {"name": "commit-status"}
-    assert validate_object(provider.manifest, planned.settings.chart_version) == []
-    assert validate_object(alert.manifest, planned.settings.chart_version) == []
+    assert validate_object(provider.manifest, planned.settings.source.chart_version) == []
+    assert validate_object(alert.manifest, planned.settings.source.chart_version) == []
     assert schema_problems(planned) == []  # every object as `check` validates it, the token redacted
     assert provider.depends_on == ("release", "commit-status-secret")
     assert alert.depends_on == ("release", "commit-status-provider", "kustomization")

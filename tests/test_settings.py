@@ -19,13 +19,13 @@ from flux_bootstrap.settings import (
 def test_seed_example_with_defaults(config_dir):
     settings = resolve(config_dir.parent)
     assert (settings.repo.kind, settings.repo.full_name) == ("github", "username/manifests")
-    assert settings.branch == "main"
+    assert settings.source.branch == "main"
     assert settings.kustomization_path == "./clusters/dev"
     assert settings.token.get_secret_value() == TOKEN
     assert settings.token_source == "config/secrets-flux.yaml"
-    assert (settings.key_algorithm, settings.read_write_key) == ("ed25519", False)
-    assert (settings.chart_version, settings.interval) == (DEFAULT_CHART_VERSION, "1m")
-    assert (settings.protect, settings.destroy_workloads, settings.wait_for_sync) == (False, False, True)
+    assert (settings.key_algorithm, settings.auth.read_write_key) == ("ed25519", False)
+    assert (settings.source.chart_version, settings.source.interval) == (DEFAULT_CHART_VERSION, "1m")
+    assert (settings.lifecycle.protect, settings.lifecycle.destroy_workloads, settings.lifecycle.wait_for_sync) == (False, False, True)
 
 
 def test_token_is_trimmed_and_hidden_in_repr(config_dir):
@@ -37,7 +37,7 @@ def test_token_is_trimmed_and_hidden_in_repr(config_dir):
 
 def test_branch_is_optional(config_dir):
     (config_dir / "flux.yaml").write_text("repo: git@github.com:acme/fleet\n")
-    assert resolve(config_dir.parent).branch is None
+    assert resolve(config_dir.parent).source.branch is None
 
 
 def test_stack_settings_override_the_files(config_dir):
@@ -57,26 +57,26 @@ def test_stack_settings_override_the_files(config_dir):
         waitForSync="false",
     )
     assert (settings.repo.kind, settings.repo.full_name) == ("github", "acme/prod-fleet")
-    assert settings.branch == "release"
+    assert settings.source.branch == "release"
     assert settings.kustomization_path == "./envs/prod"
     assert settings.token.get_secret_value() == "stack-token"
     assert settings.token_source == "stack setting flux-bootstrap:githubToken"
     assert settings.key_algorithm == "ecdsa-p384"
-    assert settings.read_write_key and settings.protect and settings.destroy_workloads
-    assert not settings.wait_for_sync
-    assert (settings.chart_version, settings.interval) == ("2.19.0", "1h30m")
+    assert settings.auth.read_write_key and settings.lifecycle.protect and settings.lifecycle.destroy_workloads
+    assert not settings.lifecycle.wait_for_sync
+    assert (settings.source.chart_version, settings.source.interval) == ("2.19.0", "1h30m")
 
 
 def test_each_field_takes_the_highest_source(config_dir):
     # The stack's repo wins; the file's branch still applies (each field on its own).
     settings = resolve(config_dir.parent, repo="https://github.com/acme/other")
-    assert (settings.repo.kind, settings.repo.full_name) == ("github", "acme/other") and settings.branch == "main"
+    assert (settings.repo.kind, settings.repo.full_name) == ("github", "acme/other") and settings.source.branch == "main"
 
 
 def test_empty_stack_values_mean_not_set(config_dir):
     # Pulumi.yaml declares "" as the default of the optional settings.
     settings = resolve(config_dir.parent, repo="", branch="", path="", githubToken="")
-    assert settings.repo.name == "manifests" and settings.branch == "main"
+    assert settings.repo.name == "manifests" and settings.source.branch == "main"
     assert settings.kustomization_path == "./clusters/dev" and settings.token_source.endswith("secrets-flux.yaml")
 
 
@@ -88,7 +88,7 @@ def test_stack_token_needs_no_secrets_file(config_dir):
 def test_stack_repo_needs_no_flux_file(config_dir):
     (config_dir / "flux.yaml").unlink()
     settings = resolve(config_dir.parent, repo="https://github.com/acme/fleet")
-    assert settings.repo.name == "fleet" and settings.branch is None
+    assert settings.repo.name == "fleet" and settings.source.branch is None
 
 
 def test_encrypted_token_counts_as_present_offline(config_dir):

@@ -64,7 +64,7 @@ def test_receiver_per_host_is_valid_against_the_chart_crd(config_dir, repo, kind
     assert receiver.manifest["spec"]["type"] == kind
     assert receiver.manifest["spec"].get("events") == events
     assert receiver.depends_on == ("release", "webhook-secret", "git-repository")
-    assert validate_object(receiver.manifest, planned.settings.chart_version) == []
+    assert validate_object(receiver.manifest, planned.settings.source.chart_version) == []
     assert planned.webhook.registered == (kind == "github")
 
 

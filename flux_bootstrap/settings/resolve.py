@@ -76,10 +76,6 @@ class Settings(BaseModel):
         return self.source.repo  # type: ignore[return-value]  # never None: see _repository_known
 
     @property
-    def branch(self) -> str | None:  # None: use the repository's default branch, looked up on GitHub
-        return self.source.branch
-
-    @property
     def path(self) -> str:  # normalised, relative to the repository root; "" is the root
         return self.source.path or ""
 
@@ -88,40 +84,8 @@ class Settings(BaseModel):
         return f"./{self.path}"
 
     @property
-    def interval(self) -> str:
-        return self.source.interval
-
-    @property
-    def chart_version(self) -> str:
-        return self.source.chart_version
-
-    @property
     def key_algorithm(self) -> KeyAlgorithm:
         return self.auth.key_algorithm or "ed25519"
-
-    @property
-    def read_write_key(self) -> bool:
-        return self.auth.read_write_key
-
-    @property
-    def protect(self) -> bool:
-        return self.lifecycle.protect
-
-    @property
-    def destroy_workloads(self) -> bool:
-        return self.lifecycle.destroy_workloads
-
-    @property
-    def wait_for_sync(self) -> bool:
-        return self.lifecycle.wait_for_sync
-
-    @property
-    def adopt_existing(self) -> bool:
-        return self.lifecycle.adopt_existing
-
-    @property
-    def preflight(self) -> bool:  # check the GitHub repository before creating anything
-        return self.lifecycle.preflight
 
 
 def split_stack_values(
