@@ -1,4 +1,4 @@
-"""docs/settings.md is generated from the settings schema and Pulumi.yaml, and kept current."""
+"""docs/settings.md and the settings of Pulumi.yaml are generated from the settings schema, and kept current."""
 
 import importlib.util
 from pathlib import Path
@@ -31,13 +31,29 @@ def test_every_declared_and_every_accepted_setting_is_listed():
     assert names <= declared | set(SETTING_NAMES)  # nothing invented
 
 
-def test_a_drift_is_caught(tmp_path, monkeypatch):
-    page = tmp_path / "settings.md"
+def test_the_committed_project_file_is_what_the_script_writes():
+    assert (ROOT / "Pulumi.yaml").read_text() == reference.project_file(), (
+        "Pulumi.yaml is out of date: run .venv/bin/python scripts/settings_reference.py"
+    )
+
+
+def test_a_drift_of_either_file_is_caught_and_rewritten(tmp_path, monkeypatch, capsys):
+    page, project = tmp_path / "settings.md", tmp_path / "Pulumi.yaml"
     page.write_text(reference.page().replace("| `protect` |", "| `protected` |"))
+    project.write_text(reference.project_file().replace("  protect:", "  protected:"))
     monkeypatch.setattr(reference, "PAGE", page)
+    monkeypatch.setattr(reference, "PROJECT_FILE", project)
     assert reference.main(["--check"]) == 1
+    assert capsys.readouterr().err.count("is out of date: run .venv/bin/python scripts/settings_reference.py") == 2
     reference.main([])
     assert reference.main(["--check"]) == 0
+    assert yaml.safe_load(project.read_text())["config"]["protect"]["type"] == "boolean"
+
+
+def test_the_project_file_keeps_what_is_above_the_settings():
+    generated = reference.project_file()
+    assert generated.startswith((ROOT / "Pulumi.yaml").read_text().split("\n# Stack settings", 1)[0])
+    assert yaml.safe_load(generated)["runtime"]["options"]["virtualenv"] == ".venv"
 
 
 def test_types_defaults_and_allowed_values_come_from_the_schema():

@@ -7,6 +7,7 @@ import pytest
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import STRUCTURED_SETTINGS, resolve_settings
 from flux_bootstrap.kube_values import CONTROL_PLANE_TOLERATION, Toleration, label_key_problem, quantity_value
+from flux_bootstrap.chart.values import switches
 from flux_bootstrap.settings.tuning_settings import TuningSettings
 from helpers import resolve
 
@@ -286,3 +287,16 @@ OWNED_WHEN_SET = {
 @pytest.mark.parametrize("helm_values", OWNED_WHEN_SET.values(), ids=OWNED_WHEN_SET.keys())
 def test_helm_values_may_set_what_an_unset_setting_would(config_dir, helm_values):
     assert resolve(config_dir.parent, helmValues=helm_values).tuning.helm_values == helm_values
+
+
+@pytest.mark.parametrize("name", sorted(switches(TuningSettings)))
+def test_helm_values_cannot_set_a_switch_of_a_setting(config_dir, name):
+    marker, field = switches(TuningSettings)[name]
+    helm_values: dict = not field.default
+    for key in reversed(marker.keys):
+        helm_values = {key: helm_values}
+    with pytest.raises(ConfigError) as err:
+        resolve(config_dir.parent, helmValues=helm_values)
+    (problem,) = err.value.problems
+    assert problem.field == f"flux-bootstrap:helmValues.{marker.path}"
+    assert f"is set by the stack setting {field.alias or name}; use that setting instead." in problem.message

@@ -20,6 +20,7 @@ from flux_bootstrap.chart.values import (
     chart_values as base_values,
     deep_merge,
     setting_paths,
+    switches,
     value_problems,
 )
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION
@@ -141,6 +142,31 @@ def test_network_policy_off_and_multitenancy():
         "enabled": True, "defaultServiceAccount": "runner"
     }
     assert "multitenancy" not in values()
+
+
+SWITCHES = switches(TuningSettings)
+
+
+def test_every_switch_is_a_boolean_setting_and_a_boolean_value_of_the_chart():
+    assert "network_policy" in SWITCHES
+    defaults = chart.default_values(V)
+    for name, (marker, field) in SWITCHES.items():
+        node = defaults
+        for key in marker.keys:
+            assert isinstance(node, dict) and key in node, (name, marker.path)
+            node = node[key]
+        assert isinstance(node, bool) and isinstance(field.default, bool), name
+        assert TuningSettings(**{name: "true"}).model_dump()[name] is True  # a stack setting's text
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+def test_a_switch_writes_its_value_only_when_not_at_its_default(name):
+    marker, field = SWITCHES[name]
+    untouched = dict(leaf_paths(values()))
+    assert values(**{name: field.default}) == values()  # set to its default: no diff for the stack
+    flipped = values(**{name: not field.default})
+    changed = [(path, value) for path, value in leaf_paths(flipped) if untouched.get(path) != value]
+    assert changed == [(marker.keys, not field.default)]
 
 
 def test_registry_rewrites_every_image_and_keeps_the_charts_tags():

@@ -19,12 +19,12 @@ from .values import (
     CrdsValues,
     JobValues,
     MultitenancyValues,
-    PoliciesValues,
     PullSecretValues,
     ResourceValues,
     TolerationValues,
     chart_values as base_values,
     deep_merge,
+    switch_values,
 )
 from ..settings.tuning_settings import TuningSettings
 from .presets import SIZES, additional_args
@@ -109,7 +109,6 @@ def typed_values(tuning: TuningSettings, version: str) -> FluxChartValues:
         crds=CrdsValues(annotations=dict(base.crds.annotations), migration=migration),
         cli=cli if cli != JobValues() else None,
         **controllers,
-        policies=None if tuning.network_policy else PoliciesValues(create=False),
         multitenancy=(
             MultitenancyValues(enabled=True, default_service_account=tuning.tenant_service_account or "default")
             if tuning.multitenancy else None
@@ -119,5 +118,7 @@ def typed_values(tuning: TuningSettings, version: str) -> FluxChartValues:
 
 
 def chart_values(tuning: TuningSettings, version: str) -> dict[str, Any]:
-    """The Helm values of the release: ours, then the stack's helmValues merged over them."""
-    return deep_merge(typed_values(tuning, version).as_helm_values(), tuning.helm_values)
+    """The Helm values of the release: ours (the typed values and the settings' switches), then
+    the stack's helmValues merged over them."""
+    ours = deep_merge(typed_values(tuning, version).as_helm_values(), switch_values(tuning))
+    return deep_merge(ours, tuning.helm_values)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 CHART_NAME = "flux2"
 CHART_REPOSITORY = "https://fluxcd-community.github.io/helm-charts"
@@ -85,10 +86,6 @@ class MultitenancyValues(_Values):
     default_service_account: str = Field(alias="defaultServiceAccount")
 
 
-class PoliciesValues(_Values):
-    create: bool
-
-
 class PullSecretValues(_Values):
     name: str
 
@@ -104,7 +101,6 @@ class FluxChartValues(_Values):
     image_automation_controller: ControllerValues = Field(alias="imageAutomationController")
     image_reflection_controller: ControllerValues = Field(alias="imageReflectionController")
     source_watcher: ControllerValues | None = Field(None, alias="sourceWatcher")
-    policies: PoliciesValues | None = None
     multitenancy: MultitenancyValues | None = None
     image_pull_secrets: list[PullSecretValues] | None = Field(None, alias="imagePullSecrets")
 
@@ -140,12 +136,46 @@ OWNED: dict[tuple[str, ...], str] = {
     ("imageAutomationController", "create"): "imageAutomation",
     ("imageReflectionController", "create"): "imageAutomation",
     ("sourceWatcher", "create"): "sourceWatcher",
-    ("policies", "create"): "networkPolicy",
     ("multitenancy", "enabled"): "multitenancy",
     ("multitenancy", "defaultServiceAccount"): "tenantServiceAccount",
     ("imagePullSecrets",): "imagePullSecrets",
 }
 
+
+
+@dataclass(frozen=True)
+class ChartSwitch:
+    """Marks a boolean stack setting that is one chart value (`Annotated[StackBool, ChartSwitch(
+    "policies.create")]` on its field): the release gets the setting's value there whenever it is
+    not the setting's default (a stack that leaves it alone gets no diff), and `helmValues` may not
+    set it. Such a setting needs no builder and no entry in OWNED."""
+
+    path: str  # dotted, as in the chart's values.yaml
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.path.split("."))
+
+
+def switches(model: type[BaseModel]) -> dict[str, tuple[ChartSwitch, FieldInfo]]:
+    """The fields of `model` marked with a ChartSwitch, by field name."""
+    return {name: (marker, field) for name, field in model.model_fields.items()
+            for marker in field.metadata if isinstance(marker, ChartSwitch)}
+
+
+def switch_values(settings: BaseModel) -> dict[str, Any]:
+    """The chart values the switches of `settings` write: those not at their default."""
+    values: dict[str, Any] = {}
+    for name, (marker, field) in switches(type(settings)).items():
+        value = getattr(settings, name)
+        if value != field.default:
+            values = deep_merge(values, _nested(marker.keys, value))
+    return values
+
+
+def switch_owners(model: type[BaseModel]) -> dict[tuple[str, ...], str]:
+    """Key path -> the stack setting whose switch it is, for the override policy (as OWNED)."""
+    return {marker.keys: field.alias or name for name, (marker, field) in switches(model).items()}
 
 # Values a dedicated stack setting writes when it is set: `helmValues` may write them only while
 # that setting is unset (else it would silently replace what the setting wrote, lists included).
@@ -248,18 +278,21 @@ def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...
 
 
 def override_problems(
-    overrides: dict[str, Any], defaults: dict[str, Any], settings: Iterable[str] = ()
+    overrides: dict[str, Any], defaults: dict[str, Any], settings: Iterable[str] = (),
+    switched: dict[tuple[str, ...], str] | None = None,
 ) -> list[tuple[str, str]]:
     """(dotted key path, message) for each problem of the stack's `helmValues`: a value the
-    program protects or a setting owns, a value one of the stack settings that are set
-    (`settings`, by name) writes, then every value problem against the chart's values.yaml."""
+    program protects or a setting owns (OWNED, and the `switched` paths of ChartSwitch settings),
+    a value one of the stack settings that are set (`settings`, by name) writes, then every value
+    problem against the chart's values.yaml."""
     written = setting_paths(settings)
+    owned = {**OWNED, **(switched or {})}
     found: dict[str, str] = {}
-    for path in (*PROTECTED, *OWNED, *written):
+    for path in (*PROTECTED, *owned, *written):
         if path in PROTECTED:
             why, refusal = f"because {PROTECTED[path]}", f"cannot be overridden: {PROTECTED[path]}."
-        elif path in OWNED:
-            why, refusal = f"through the stack setting {OWNED[path]}", f"is set by the stack setting {OWNED[path]}; use that setting instead."
+        elif path in owned:
+            why, refusal = f"through the stack setting {owned[path]}", f"is set by the stack setting {owned[path]}; use that setting instead."
         else:
             names, several = " and ".join(written[path]), len(written[path]) > 1
             why = f"through the stack setting{'s' * several} {names}"

@@ -165,7 +165,10 @@ def _not_ssh(this: str) -> dict[str, Any]:
 class _Auth(Group):
     """What every mode has: the GitHub Enterprise Server, if any, and where the program's GitHub calls go."""
 
-    github_url: GitHubUrl | None = Field(None, alias="githubUrl")
+    github_url: GitHubUrl | None = Field(None, alias="githubUrl", description=(
+        "Address of a GitHub Enterprise Server (https://github.example.com); the repository's host "
+        "then follows GitHub's rules, and the API is https://HOST/api/v3/."
+    ))
 
     @field_validator("github_url")
     @classmethod
@@ -205,7 +208,10 @@ class _Auth(Group):
 class _Https(_Auth):
     """What both HTTPS modes have: a CA for the server, from the stack or the file beside the config."""
 
-    ca_cert: CaText | None = Field(None, alias="caCert", validate_default=True)
+    ca_cert: CaText | None = Field(None, alias="caCert", validate_default=True, description=(
+        "PEM certificate(s) of the private CA that signs the Git server (auth https or github-app); "
+        "replaces config/ca.crt."
+    ))
 
     @field_validator("ca_cert")
     @classmethod
@@ -240,10 +246,19 @@ class _Https(_Auth):
 class DeployKeyAuth(_Auth):
     """`deploy-key` (default): an SSH key made by the program; see this module's docstring."""
 
-    mode: Literal["deploy-key"] = Field("deploy-key", alias="auth", validate_default=True)
-    key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm", validate_default=True)  # unset: by host
-    read_write_key: StackBool = Field(False, alias="readWriteKey")
-    known_hosts: KnownHostsText | None = Field(None, alias="knownHosts", validate_default=True)  # normalised lines
+    mode: Literal["deploy-key"] = Field("deploy-key", alias="auth", validate_default=True, description=(
+        "How Flux authenticates: deploy-key (an SSH key; on GitHub registered as a deploy key), "
+        "github-app (a GitHub App, over HTTPS) or https (the token as password)."
+    ))
+    key_algorithm: KeyAlgorithm | None = Field(None, alias="keyAlgorithm", validate_default=True, description=(
+        "Deploy key type: ed25519, ecdsa-p256, ecdsa-p384, ecdsa-p521 or rsa-4096. Unset, ed25519; on"
+        " Azure DevOps, which accepts only RSA keys, rsa-4096."
+    ))  # unset: by host
+    read_write_key: StackBool = Field(False, alias="readWriteKey", description="Give the deploy key write access (only image-update automation needs it).")
+    known_hosts: KnownHostsText | None = Field(None, alias="knownHosts", validate_default=True, description=(
+        "SSH known_hosts lines of the Git host (auth deploy-key on a host that is not GitHub; "
+        "optional on a GitHub Enterprise Server)."
+    ))  # normalised lines
     ca_cert: Annotated[CaText | None, other_mode(_CA_WITH_SSH)] = Field(None, alias="caCert")
     app_id: Annotated[Any, _foreign("deploy-key", "githubAppId")] = Field(None, alias="githubAppId")
     installation_id: Annotated[Any, _foreign("deploy-key", "githubAppInstallationId")] = Field(None, alias="githubAppInstallationId")
@@ -292,7 +307,7 @@ class HttpsAuth(_Https):
     """`https`: Flux fetches over HTTPS with the token as password, on any host."""
 
     mode: Literal["https"] = Field(alias="auth")
-    https_username: Username | None = Field(None, alias="httpsUsername", validate_default=True)
+    https_username: Username | None = Field(None, alias="httpsUsername", validate_default=True, description="Username sent with the token (auth https); unset, git (x-token-auth on Bitbucket Cloud).")
     key_algorithm: Annotated[KeyAlgorithm | None, _not_ssh("https")["keyAlgorithm"]] = Field(None, alias="keyAlgorithm")
     read_write_key: Annotated[StackBool, _not_ssh("https")["readWriteKey"]] = Field(False, alias="readWriteKey")
     known_hosts: Annotated[KnownHostsText | None, _not_ssh("https")["knownHosts"]] = Field(None, alias="knownHosts")
@@ -319,9 +334,15 @@ class GitHubAppAuth(_Https):
     """`github-app`: Flux fetches over HTTPS as a GitHub App (`spec.provider: github`)."""
 
     mode: Literal["github-app"] = Field(alias="auth")
-    app_id: AppId | None = Field(None, alias="githubAppId", validate_default=True)
-    installation_id: AppId | None = Field(None, alias="githubAppInstallationId")
-    installation_owner: Owner | None = Field(None, alias="githubAppInstallationOwner", validate_default=True)
+    app_id: AppId | None = Field(None, alias="githubAppId", validate_default=True, description="The GitHub App's ID (auth github-app).")
+    installation_id: AppId | None = Field(None, alias="githubAppInstallationId", description=(
+        "The App installation's ID (auth github-app); exactly one of this and "
+        "githubAppInstallationOwner."
+    ))
+    installation_owner: Owner | None = Field(None, alias="githubAppInstallationOwner", validate_default=True, description=(
+        "The organisation or user the App is installed on (auth github-app, Flux 2.8+); the program's"
+        " own lookups then need the token."
+    ))
     # None offline, when the encrypted setting was not decrypted.
     app_private_key: SecretStr | None = Field(None, alias=APP_KEY_SETTING, validate_default=True)
     app_key_source: str = derived("")  # the stack setting or the key file

@@ -131,7 +131,8 @@ class GroupSchema:
                 stack_name = field.alias or name
                 if stack_name == self.tag:
                     modes = tuple(m.model_fields[name].annotation.__args__[0] for m in self.models)
-                    found[stack_name] = FieldInfo.from_annotated_attribute(Literal[modes], modes[0])
+                    described = Field(modes[0], description=self.models[0].model_fields[name].description)
+                    found[stack_name] = FieldInfo.from_annotated_attribute(Literal[modes], described)
                 elif not is_derived(field) and (stack_name not in found or is_other_mode(found[stack_name])):
                     found[stack_name] = field
         return found

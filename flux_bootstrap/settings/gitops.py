@@ -58,12 +58,37 @@ Host = Annotated[StrictStr, AfterValidator(_host)]
 class GitOpsStack(Group):
     """Key rotation, sync on push and commit status (the loop between the cluster and the Git host)."""
 
-    key_rotation: Generation | None = Field(None, alias="keyRotation")
-    webhook_host: Host | None = Field(None, alias="webhookHost")
-    webhook_ingress: StackBool = Field(True, alias="webhookIngress")
-    webhook_ingress_class: DnsName | None = Field(None, alias="webhookIngressClass")
-    webhook_tls_secret: DnsName | None = Field(None, alias="webhookTlsSecret")
-    commit_status: StackBool = Field(False, alias="commitStatus")
+    key_rotation: Generation | None = Field(None, alias="keyRotation", description=(
+        "A generation of the Git credential, such as 2 or 2026-11-30 (lower-case letters, digits, "
+        "'-'). Changing it rotates the deploy key (and the Secret, in every auth mode) without a gap "
+        "- the new key, deploy key and Secret exist before the GitRepository switches to them, the "
+        "old ones are deleted after. Empty means no rotation (the original names)."
+    ))
+    webhook_host: Host | None = Field(None, alias="webhookHost", description=(
+        "Sync on push: the public host name the Git host reaches Flux's webhook receiver at, such as "
+        "flux-webhook.example.com. Setting it creates a random token, a Receiver for the "
+        "GitRepository and, on GitHub, the repository webhook. Empty means off (Flux polls every "
+        "interval)."
+    ))
+    webhook_ingress: StackBool = Field(True, alias="webhookIngress", description=(
+        "With webhookHost, expose the receiver through the chart's Ingress (path /hook/ on "
+        "webhookHost). Set false when you expose the Service webhook-receiver (port 80) in flux-"
+        "system another way."
+    ))
+    webhook_ingress_class: DnsName | None = Field(None, alias="webhookIngressClass", description=(
+        "With webhookHost and webhookIngress, the IngressClass of the receiver's Ingress. Empty means"
+        " the cluster's default class."
+    ))
+    webhook_tls_secret: DnsName | None = Field(None, alias="webhookTlsSecret", description=(
+        "With webhookHost and webhookIngress, a TLS Secret in flux-system for webhookHost "
+        "(kubernetes.io/tls; for example made by cert-manager). Empty means the Ingress has no tls "
+        "section (TLS terminated before it)."
+    ))
+    commit_status: StackBool = Field(False, alias="commitStatus", description=(
+        "Post a commit status for every commit Flux applies (a notification Provider of the host's "
+        "type and an Alert on the Kustomization flux-system); GitHub, GitLab, Bitbucket Cloud, Azure "
+        "DevOps. Credential - the GitHub App with auth github-app, otherwise commitStatusToken."
+    ))
 
 
 class WebhookSettings(BaseModel):

@@ -42,7 +42,10 @@ _NoKey = Annotated[Any, other_mode(_UNUSED_KEY)]
 
 
 class SopsOff(_Sops):
-    mode: Literal["off"] = Field("off", alias="sops")
+    mode: Literal["off"] = Field("off", alias="sops", description=(
+        "SOPS decryption of Secrets in the repository: off, generate (a new age key kept in the "
+        "stack's state) or provided (sopsAgeKey, or config/age.agekey)."
+    ))
     identity: _NoKey = Field(None, alias=SOPS_KEY_SETTING)
 
 

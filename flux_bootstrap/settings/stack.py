@@ -30,12 +30,21 @@ class SourceSettings(Group):
     """Where Flux reads from, how often, and which Flux it runs. The repository and branch fall
     back to config/flux.yaml (a fact), the path to clusters/<stack>."""
 
-    repo: RepoUrl | None = Field(None, validate_default=True)  # GitHub's rules on the githubUrl server
-    branch: BranchName | None = Field(None, validate_default=True)  # None: the default branch, asked of GitHub
-    path: RepoPath | None = Field(None, validate_default=True)  # normalised; "" is the repository root
-    interval: Interval = DEFAULT_INTERVAL
-    chart_version: ChartVersion = Field(DEFAULT_CHART_VERSION, alias="chartVersion")
-    config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir")
+    repo: RepoUrl | None = Field(None, validate_default=True, description=(
+        "Repository URL (GitHub, GitHub Enterprise Server, GitLab, Bitbucket, Azure DevOps, Gitea, "
+        "any SSH or HTTPS Git server); overrides `repo` in config/flux.yaml."
+    ))  # GitHub's rules on the githubUrl server
+    branch: BranchName | None = Field(None, validate_default=True, description=(
+        "Branch Flux syncs; overrides `branch` in config/flux.yaml. Unset everywhere, the "
+        "repository's default branch."
+    ))  # None: the default branch, asked of GitHub
+    path: RepoPath | None = Field(None, validate_default=True, description=(
+        "Folder of the repository the Kustomization applies, relative, no '..'. Empty means "
+        "clusters/<stack>."
+    ))  # normalised; "" is the repository root
+    interval: Interval = Field(DEFAULT_INTERVAL, description="How often Flux fetches the repository, a Flux duration such as 1m, 90s or 1h30m.")
+    chart_version: ChartVersion = Field(DEFAULT_CHART_VERSION, alias="chartVersion", description="Exact version of the fluxcd-community flux2 Helm chart (2.18.3 is Flux 2.8.5).")
+    config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir", description="Folder holding flux.yaml and secrets-flux.yaml, absolute or relative to the project.")
 
     @field_validator("repo")
     @classmethod
@@ -78,11 +87,27 @@ class SourceSettings(Group):
 class LifecycleSettings(Group):
     """What `pulumi up` checks first, waits for and adopts, and what `pulumi destroy` may remove."""
 
-    protect: StackBool = False
-    destroy_workloads: StackBool = Field(False, alias="destroyWorkloads")
-    wait_for_sync: StackBool = Field(True, alias="waitForSync")
-    adopt_existing: StackBool = Field(False, alias="adoptExisting")
-    preflight: StackBool = True  # check the GitHub repository before anything is created
+    protect: StackBool = Field(False, description=(
+        "Protect the Helm release, the namespace, the deploy key and a generated SOPS key from "
+        "deletion."
+    ))
+    destroy_workloads: StackBool = Field(False, alias="destroyWorkloads", description=(
+        "On destroy, also delete everything Flux deployed and wait for it to be gone (Kustomization "
+        "deletionPolicy WaitForTermination instead of Orphan)."
+    ))
+    wait_for_sync: StackBool = Field(True, alias="waitForSync", description=(
+        "Make `pulumi up` wait until the GitRepository and Kustomization are Ready (5 minutes at "
+        "most)."
+    ))
+    adopt_existing: StackBool = Field(False, alias="adoptExisting", description=(
+        "Adopt flux-system objects that already exist in the cluster (a retained namespace, a stack "
+        "whose state was lost, or after `flux uninstall --keep-namespace` when moving from flux "
+        "bootstrap), taking over their fields; off, an existing object fails with \"already exists\"."
+    ))
+    preflight: StackBool = Field(True, description=(
+        "Before creating anything, check on GitHub that the repository, branch and path exist and the"
+        " token can manage deploy keys. Set false to skip (a warning says so)."
+    ))  # check the GitHub repository before anything is created
 
 
 # Every group, in the order resolve validates them (a later one may read what an earlier one
@@ -97,10 +122,18 @@ TUNING = GroupSchema("tuning", (TuningSettings,))
 GITOPS = GroupSchema("gitops", (GitOpsStack,))
 GROUPS = (SOURCE, AUTH_GROUP, LIFECYCLE, SOPS_GROUP, TUNING, GITOPS)
 
-# Settings accepted only as `pulumi config set --secret`; what each holds, for messages.
-SECRET_SETTINGS: dict[str, str] = {TOKEN_SETTING: "the GitHub token", SOPS_KEY_SETTING: "the SOPS age key",
-                                   APP_KEY_SETTING: "the GitHub App's private key",
-                                   COMMIT_STATUS_TOKEN_SETTING: "the commit status token"}
+# Settings accepted only as `pulumi config set --secret`, with their descriptions (the reference).
+SECRET_SETTINGS: dict[str, str] = {
+    TOKEN_SETTING: "GitHub token, set with `pulumi config set --secret githubToken`; replaces config/secrets-flux.yaml.",
+    SOPS_KEY_SETTING: "The age identity (AGE-SECRET-KEY-1...) for sops provided, set with `pulumi config set --secret "
+                      "sopsAgeKey`; replaces config/age.agekey.",
+    APP_KEY_SETTING: "The App's private key (PEM), set with `pulumi config set --secret githubAppPrivateKey < app.pem`; "
+                     "replaces config/github-app.pem.",
+    COMMIT_STATUS_TOKEN_SETTING: "With commitStatus (not auth github-app), a token that may only post commit statuses "
+                                 "(GitHub fine-grained - Commit statuses Read and write; Bitbucket - "
+                                 "username:app-password), set with `pulumi config set --secret commitStatusToken`. "
+                                 "Never the bootstrap token.",
+}
 # Settings whose value is an object or a list (read with Config.get_object in the program).
 STRUCTURED_SETTINGS: frozenset[str] = frozenset() | TUNING_STRUCTURED
 # Every plain setting's field by stack name, as the user sets it (the reference, the Pulumi.yaml test).

@@ -27,7 +27,15 @@ from ..kube_values import (
     label_key_problem,
     quantity_value,
 )
-from ..chart.values import CONTROLLERS, CORE_CONTROLLERS, IMAGE_CONTROLLERS, SETTING_PATHS, override_problems
+from ..chart.values import (
+    CONTROLLERS,
+    CORE_CONTROLLERS,
+    IMAGE_CONTROLLERS,
+    SETTING_PATHS,
+    ChartSwitch,
+    override_problems,
+    switch_owners,
+)
 from ..chart.presets import SIZES, Size
 from ..yaml_source import MAX_DEPTH, MAX_NODES
 from .base import Group, facts
@@ -152,21 +160,42 @@ class TuningSettings(Group):
     turns it into chart values. A rule between fields sits on the later field and reads the earlier
     ones that validated (`info.data`), so a refused field hides only the rules that need it."""
 
-    image_automation: StackBool = Field(False, alias="imageAutomation")
-    source_watcher: StackBool = Field(False, alias="sourceWatcher")
-    tolerate_control_plane: StackBool = Field(False, alias="tolerateControlPlane")
+    image_automation: StackBool = Field(False, alias="imageAutomation", description=(
+        "Install image-reflector-controller and image-automation-controller (image update "
+        "automation); needs readWriteKey, as it pushes commits."
+    ))
+    source_watcher: StackBool = Field(False, alias="sourceWatcher", description="Install source-watcher (ArtifactGenerator sources).")
+    tolerate_control_plane: StackBool = Field(False, alias="tolerateControlPlane", description=(
+        "Let every Flux controller and the chart's jobs run on control-plane nodes tainted node-"
+        "role.kubernetes.io/control-plane."
+    ))
     # The control-plane toleration is included when tolerateControlPlane asks for it.
     tolerations: Tolerations = Field((), validate_default=True, description="Tolerations added to every Flux controller (list of Kubernetes tolerations: key, operator, value, effect, tolerationSeconds).")
     node_selector: NodeSelector = Field({}, alias="nodeSelector", description="Node labels every Flux controller must run on (object of label: value).")
-    priority_class_name: DnsName | None = Field(None, alias="priorityClassName")
-    size: Size | None = None
+    priority_class_name: DnsName | None = Field(None, alias="priorityClassName", description="PriorityClass of every Flux controller. Empty means none.")
+    size: Size | None = Field(None, description=(
+        "Resources and concurrency of the controllers: small, medium or large. Empty keeps the "
+        "chart's defaults."
+    ))
     resources: ResourcesByController = Field({}, description="Requests and limits per controller (object: controller name -> {requests, limits} of cpu and memory); overrides `size`.")
-    network_policy: StackBool = Field(True, alias="networkPolicy")
-    multitenancy: StackBool = False
+    network_policy: Annotated[StackBool, ChartSwitch("policies.create")] = Field(True, alias="networkPolicy", description=(
+        "Create the chart's NetworkPolicies in flux-system (allow-egress, allow-scraping, allow-"
+        "webhooks)."
+    ))
+    multitenancy: StackBool = Field(False, description=(
+        "Multi-tenancy lockdown (no cross-namespace references; tenants' objects run as "
+        "tenantServiceAccount)."
+    ))
     # Set exactly when multitenancy is on ("default" unless given).
-    tenant_service_account: DnsName | None = Field(None, alias="tenantServiceAccount", validate_default=True)
-    registry: Registry | None = None
-    image_pull_secrets: PullSecrets = Field((), alias="imagePullSecrets")
+    tenant_service_account: DnsName | None = Field(None, alias="tenantServiceAccount", validate_default=True, description=(
+        "With multitenancy, the service account tenants' Kustomizations and HelmReleases run as when "
+        "they name none. Empty means `default`."
+    ))
+    registry: Registry | None = Field(None, description=(
+        "A registry host and path that mirrors ghcr.io/fluxcd, for every Flux image (controllers and "
+        "the chart's jobs). Empty means ghcr.io/fluxcd."
+    ))
+    image_pull_secrets: PullSecrets = Field((), alias="imagePullSecrets", description="Names of Secrets in flux-system used to pull the Flux images.")
     helm_values: HelmValues = Field({}, alias="helmValues", description="Further values of the flux2 chart (object), checked against its values.yaml; paths a setting owns are refused.")
 
     @property
@@ -232,8 +261,9 @@ class TuningSettings(Group):
         except ConfigError as err:  # the carried archive is missing or altered
             raise Refusals(Refusal.of(p) for p in err.problems) from None
         set_settings = _set_settings(info.data)
+        switched = switch_owners(cls)
         raise_all([Refusal(message, at=f"helmValues.{path}")
-                   for path, message in override_problems(value, defaults, set_settings)])
+                   for path, message in override_problems(value, defaults, set_settings, switched)])
         return value
 
 
