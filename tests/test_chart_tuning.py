@@ -195,6 +195,23 @@ def test_the_component_set(config_dir, baseline):
         assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
 
 
+def test_openshift_leaves_the_user_ids_to_the_nonroot_scc(config_dir, baseline):
+    objects = render(config_dir, openshift="true")
+    (role,) = of_kind(objects, "ClusterRole")["flux-scc"]["rules"]
+    assert (role["apiGroups"], role["resources"], role["resourceNames"], role["verbs"]) == (
+        ["security.openshift.io"], ["securitycontextconstraints"], ["nonroot"], ["use"])
+    binding = of_kind(objects, "ClusterRoleBinding")["flux-scc"]
+    assert {s["name"] for s in binding["subjects"]} >= CORE
+    for name, obj in of_kind(objects, "Deployment").items():
+        assert "securityContext" not in pod(obj) or "fsGroup" not in pod(obj)["securityContext"], name
+        assert all("runAsUser" not in c["securityContext"] for c in pod(obj)["containers"]), name
+    for name, obj in of_kind(baseline, "Deployment").items():  # elsewhere: the chart's fixed ids
+        assert all(c["securityContext"]["runAsUser"] == 65534 for c in pod(obj)["containers"]), name
+    added = {("ClusterRole", "flux-scc"), ("ClusterRoleBinding", "flux-scc")}
+    assert {(r.object["kind"], r.object["metadata"]["name"]) for r in objects} - added == {
+        (r.object["kind"], r.object["metadata"]["name"]) for r in baseline}
+
+
 def test_multitenancy_locks_the_controllers_down_and_our_kustomization_keeps_working(config_dir, baseline):
     objects = render(config_dir, multitenancy="true", tenantServiceAccount="tenant-runner")
     deployments = of_kind(objects, "Deployment")

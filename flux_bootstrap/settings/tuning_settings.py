@@ -191,6 +191,9 @@ class TuningSettings(Group):
         "With multitenancy, the service account tenants' Kustomizations and HelmReleases run as when "
         "they name none. Empty means `default`."
     ))
+    openshift: Annotated[StackBool, ChartSwitch("distro.openshift")] = Field(False, description=(
+        "Run on OpenShift or OKD: the controllers take their user ids from OpenShift's nonroot "
+        "SecurityContextConstraints (the chart adds a ClusterRole flux-scc to use it) instead of fixed ones."))
     registry: Registry | None = Field(None, description=(
         "A registry host and path that mirrors ghcr.io/fluxcd, for every Flux image (controllers and "
         "the chart's jobs). Empty means ghcr.io/fluxcd."
