@@ -135,30 +135,33 @@ class Toleration(_Strict):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
     toleration_seconds: StrictInt | None = Field(None, alias="tolerationSeconds")
 
-    @field_validator("operator")
-    @classmethod
-    def _operator(cls, operator: str, info: ValidationInfo) -> str:
-        if operator == "Equal" and "key" in info.data and not info.data["key"]:  # (absent: the key was refused)
-            raise ValueError("must be Exists when no key is given (a toleration without a key matches every taint); "
-                             "add a key, or set operator: Exists.")
-        return operator
+    # The Pod API's rules across fields, by field: (test of the value and the fields before it,
+    # message); the first test that holds refuses. A field before it that was refused is absent.
+    _rules: ClassVar[dict[str, tuple[tuple[Callable[[Any, dict[str, Any]], object], str], ...]]] = {
+        "operator": (
+            (lambda operator, data: operator == "Equal" and "key" in data and not data["key"],
+             "must be Exists when no key is given (a toleration without a key matches every taint); "
+             "add a key, or set operator: Exists."),
+        ),
+        "value": (
+            (lambda value, data: value and data.get("operator") == "Exists",
+             "must be empty when operator is Exists (it matches any value); remove it, or use operator: Equal."),
+        ),
+        "toleration_seconds": (
+            (lambda seconds, data: seconds is not None and "effect" in data and data["effect"] != "NoExecute",
+             "is only allowed with effect: NoExecute (how long a pod stays on a node after such a taint appears)."),
+            (lambda seconds, data: seconds is not None and not 0 <= seconds <= MAX_TOLERATION_SECONDS,
+             "must be a whole number of seconds, 0 or more."),
+        ),
+    }
 
-    @field_validator("value")
+    @field_validator(*_rules)
     @classmethod
-    def _value(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value and info.data.get("operator") == "Exists":
-            raise ValueError("must be empty when operator is Exists (it matches any value); remove it, or use operator: Equal.")
+    def _across_fields(cls, value: Any, info: ValidationInfo) -> Any:
+        for test, message in cls._rules[info.field_name]:
+            if test(value, info.data):
+                raise ValueError(message)
         return value
-
-    @field_validator("toleration_seconds")
-    @classmethod
-    def _seconds(cls, seconds: int | None, info: ValidationInfo) -> int | None:
-        if seconds is not None:
-            if "effect" in info.data and info.data["effect"] != "NoExecute":  # (absent: the effect was refused)
-                raise ValueError("is only allowed with effect: NoExecute (how long a pod stays on a node after such a taint appears).")
-            if not 0 <= seconds <= MAX_TOLERATION_SECONDS:
-                raise ValueError("must be a whole number of seconds, 0 or more.")
-        return seconds
 
     def as_chart_value(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)

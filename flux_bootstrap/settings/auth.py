@@ -50,8 +50,8 @@ from ..git_url import (
     parse_github_host,
     parse_repo_url,
 )
-from .base import Group, derived, facts, file_facts, known_repo, other_mode, with_key_source
-from .fields import SecretValue, StackBool
+from .base import Facts, Group, derived, facts, facts_validator, file_facts, known_kind, other_mode, with_key_source
+from .fields import SecretValue, StackBool, refusing, unmatched
 from .files import display_path, read_secret_text
 from .messages import Refusal, raise_all
 
@@ -82,47 +82,45 @@ MODE_SETTINGS = {
 }
 
 
+_digits = refusing((unmatched(_DIGITS), "must be a number (the App ID on the App's settings page, or the "
+                                        "installation ID in the URL of its installation page)."))
+
+
 def _app_id(value: object) -> str:
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not _DIGITS.fullmatch(text):
-        raise ValueError("must be a number (the App ID on the App's settings page, or the installation ID in "
-                         "the URL of its installation page).")
-    return text
+    return _digits(str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else "")
 
 
-def _owner(value: str) -> str:
-    if not GITHUB_OWNER.fullmatch(value):
-        raise ValueError("must be a GitHub organisation or user name (letters, digits, inner hyphens, at most 39).")
-    return value
+_owner = refusing((unmatched(GITHUB_OWNER),
+                   "must be a GitHub organisation or user name (letters, digits, inner hyphens, at most 39)."))
+
+
+def _in_domain(domain: str) -> Callable[[str], bool]:
+    return lambda host: host == domain or host.endswith("." + domain)
+
+
+_github_host = refusing(
+    (_in_domain(GITHUB_COM), "points at github.com, which needs no githubUrl. Remove it: pulumi config rm githubUrl"),
+    (_in_domain(GHE_COM), "is a GitHub Enterprise Cloud host (ghe.com), whose API is not at /api/v3 like a GitHub "
+                          "Enterprise Server's; it is not supported. Use auth https with its URL, or remove githubUrl."),
+    (lambda host: host in _NOT_GITHUB, "names a host that is not a GitHub Enterprise Server. Remove it, and choose "
+                                       "`auth` for that host (https, or deploy-key with knownHosts)."),
+)
 
 
 def _github_url(value: str) -> str:
-    host = parse_github_host(value)
-    if host == GITHUB_COM or host.endswith("." + GITHUB_COM):
-        raise ValueError("points at github.com, which needs no githubUrl. Remove it: pulumi config rm githubUrl")
-    if host == GHE_COM or host.endswith("." + GHE_COM):
-        raise ValueError("is a GitHub Enterprise Cloud host (ghe.com), whose API is not at /api/v3 like a GitHub "
-                         "Enterprise Server's; it is not supported. Use auth https with its URL, or remove githubUrl.")
-    if host in _NOT_GITHUB:
-        raise ValueError("names a host that is not a GitHub Enterprise Server. Remove it, and choose `auth` "
-                         "for that host (https, or deploy-key with knownHosts).")
-    return host
+    return _github_host(parse_github_host(value))
 
 
-def _username(value: str) -> str:
-    if not _USERNAME.fullmatch(value):
-        raise ValueError("must be a user name of letters, digits and . _ @ + - (at most 128), without the token.")
-    if not is_showable(value.replace("@", ".").replace("+", ".")):  # it is shown by render: never a pasted token
-        raise ValueError("looks like a token, not a user name. The token goes in config/secrets-flux.yaml or githubToken.")
-    return value
+_username = refusing(
+    (unmatched(_USERNAME), "must be a user name of letters, digits and . _ @ + - (at most 128), without the token."),
+    # It is shown by render: never a pasted token.
+    (lambda value: not is_showable(value.replace("@", ".").replace("+", ".")),
+     "looks like a token, not a user name. The token goes in config/secrets-flux.yaml or githubToken."),
+)
 
 
 def _text(limit: int) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if len(value) > limit:
-            raise ValueError(f"is larger than {limit} characters, far more than it ever holds.")
-        return value
-    return check
+    return refusing((lambda value: len(value) > limit, f"is larger than {limit} characters, far more than it ever holds."))
 
 
 AppId = Annotated[str, BeforeValidator(_app_id)]
@@ -170,11 +168,9 @@ class _Auth(Group):
         "then follows GitHub's rules, and the API is https://HOST/api/v3/."
     ))
 
-    @field_validator("github_url")
-    @classmethod
-    def _same_host(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = facts(info)
-        if value is not None and known is not None and known.repo is not None and known.repo.host != value:
+    @facts_validator("github_url", needs_repo=True)
+    def _same_host(value: str | None, known: Facts, info: ValidationInfo) -> str | None:
+        if value is not None and known.repo.host != value:
             raise ValueError("names another host than the repository's. Point githubUrl at the server that holds "
                              "the repository, or remove it.")
         return value
@@ -213,12 +209,8 @@ class _Https(_Auth):
         "replaces config/ca.crt."
     ))
 
-    @field_validator("ca_cert")
-    @classmethod
-    def _ca(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = facts(info)
-        if known is None or known.repo is None:
-            return value
+    @facts_validator("ca_cert", needs_repo=True)
+    def _ca(value: str | None, known: Facts, info: ValidationInfo) -> str | None:
         source = known.setting_source("caCert")
         if value is None and known.config_dir is not None and present(known.config_dir / CA_FILE):
             source = display_path(known.config_dir / CA_FILE, known.project_dir)
@@ -233,14 +225,6 @@ class _Https(_Auth):
         if problem:
             raise (ValueError(problem) if source.startswith("stack setting") else Refusal.of(Problem(source, problem)))
         return pem.normalise(value)
-
-    @classmethod
-    def _needs_https_url(cls, mode: str, info: ValidationInfo) -> list[ValueError]:
-        known = facts(info)
-        if known is None or known.repo is None or known.repo.https_url is not None:
-            return []
-        return [ValueError(f"is {mode}, which fetches over HTTPS, but the repository URL is an SSH address and this "
-                           "host's HTTPS address cannot be derived from it. Give the https:// URL as `repo`.")]
 
 
 class DeployKeyAuth(_Auth):
@@ -266,11 +250,9 @@ class DeployKeyAuth(_Auth):
     app_private_key: Annotated[Any, _foreign("deploy-key", APP_KEY_SETTING)] = Field(None, alias=APP_KEY_SETTING)
     https_username: Annotated[Any, _foreign("deploy-key", "httpsUsername")] = Field(None, alias="httpsUsername")
 
-    @field_validator("mode")
-    @classmethod
-    def _ssh(cls, value: str, info: ValidationInfo) -> str:
-        repo = known_repo(info)
-        if repo is not None and repo.ssh_url is None:
+    @facts_validator("mode", needs_repo=True)
+    def _ssh(value: str, known: Facts, info: ValidationInfo) -> str:
+        if known.repo.ssh_url is None:
             raise ValueError("is deploy-key, which fetches over SSH, but the repository URL is https:// and this host's "
                              "SSH address cannot be derived from it. Give the ssh:// URL as `repo`, or set auth to https.")
         return value
@@ -278,28 +260,21 @@ class DeployKeyAuth(_Auth):
     @field_validator("key_algorithm")
     @classmethod
     def _key_for_host(cls, value: KeyAlgorithm | None, info: ValidationInfo) -> KeyAlgorithm:
-        repo = known_repo(info)
-        azure = repo is not None and repo.kind == KIND_AZURE
+        azure = known_kind(info) == KIND_AZURE
         if azure and value not in (None, "rsa-4096"):
             raise ValueError("must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
                              "pulumi config set keyAlgorithm rsa-4096")
         return value or ("rsa-4096" if azure else "ed25519")  # ed25519, as `ssh-keygen` makes today
 
-    @field_validator("read_write_key")
-    @classmethod
-    def _registered_here(cls, value: bool, info: ValidationInfo) -> bool:
-        repo = known_repo(info)
-        if value and repo is not None and not repo.is_github:
+    @facts_validator("read_write_key", needs_repo=True)
+    def _registered_here(value: bool, known: Facts, info: ValidationInfo) -> bool:
+        if value and not known.repo.is_github:
             raise ValueError("has no effect on a host that is not GitHub: the program does not register the "
                              "key there; you choose its access when you add it. Remove it.")
         return value
 
-    @field_validator("known_hosts")
-    @classmethod
-    def _known_hosts(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = facts(info)
-        if known is None or known.repo is None:
-            return value
+    @facts_validator("known_hosts", needs_repo=True)
+    def _known_hosts(value: str | None, known: Facts, info: ValidationInfo) -> str | None:
         return known_hosts_for(value, known.repo)
 
 
@@ -316,18 +291,15 @@ class HttpsAuth(_Https):
     installation_owner: Annotated[Any, _foreign("https", "githubAppInstallationOwner")] = Field(None, alias="githubAppInstallationOwner")
     app_private_key: Annotated[Any, _foreign("https", APP_KEY_SETTING)] = Field(None, alias=APP_KEY_SETTING)
 
-    @field_validator("mode")
-    @classmethod
-    def _https(cls, value: str, info: ValidationInfo) -> str:
-        raise_all(cls._needs_https_url(value, info))
+    @facts_validator("mode", needs_repo=True)
+    def _https(value: str, known: Facts, info: ValidationInfo) -> str:
+        raise_all(_needs_https_url(value, known.repo))
         return value
 
     @field_validator("https_username")
     @classmethod
     def _username_for_host(cls, value: str | None, info: ValidationInfo) -> str:
-        repo = known_repo(info)
-        bitbucket = repo is not None and repo.kind == KIND_BITBUCKET
-        return value or (BITBUCKET_USERNAME if bitbucket else DEFAULT_USERNAME)
+        return value or (BITBUCKET_USERNAME if known_kind(info) == KIND_BITBUCKET else DEFAULT_USERNAME)
 
 
 class GitHubAppAuth(_Https):
@@ -357,12 +329,10 @@ class GitHubAppAuth(_Https):
         return with_key_source(data, info, setting=APP_KEY_SETTING, field="app_private_key",
                                source_field="app_key_source", key_file=APP_KEY_FILE)
 
-    @field_validator("mode")
-    @classmethod
-    def _on_github(cls, value: str, info: ValidationInfo) -> str:
-        known = facts(info)
-        found = cls._needs_https_url(value, info)
-        if known is not None and known.repo is not None and not known.repo.is_github:
+    @facts_validator("mode", needs_repo=True)
+    def _on_github(value: str, known: Facts, info: ValidationInfo) -> str:
+        found = _needs_https_url(value, known.repo)
+        if not known.repo.is_github:
             found.insert(0, ValueError("is github-app, which works only with GitHub: github.com, or a GitHub "
                                        "Enterprise Server named with githubUrl. For another host use auth https or deploy-key."))
         raise_all(found)
@@ -407,6 +377,14 @@ class GitHubAppAuth(_Https):
             return SecretStr(pem.normalise(text))
         known = file_facts(info)
         return _key_file(known) if known is not None else None
+
+
+def _needs_https_url(mode: str, repo: RepoUrl) -> list[ValueError]:
+    """An HTTPS mode's problem with a repository given only by its SSH address."""
+    if repo.https_url is not None:
+        return []
+    return [ValueError(f"is {mode}, which fetches over HTTPS, but the repository URL is an SSH address and this "
+                       "host's HTTPS address cannot be derived from it. Give the https:// URL as `repo`.")]
 
 
 def _key_file(known) -> SecretStr:

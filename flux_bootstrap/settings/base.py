@@ -13,10 +13,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 
 from ..git_url import RepoUrl
+from .fields import refusing
 from .files import FluxFile
 
 
@@ -51,10 +52,26 @@ def facts(info: ValidationInfo) -> Facts | None:
     return info.context if isinstance(info.context, Facts) else None
 
 
-def known_repo(info: ValidationInfo) -> RepoUrl | None:
-    """The repository, when the rules run with the facts and the repository is known."""
+def facts_validator(*fields: str, needs_repo: bool = False) -> Callable[[Callable[..., Any]], Any]:
+    """A field validator for a rule that reads the facts: `rule(value, known, info)`. Without the
+    facts (or, with `needs_repo`, while the repository is unknown) the value passes as given: the
+    rule cannot be judged, and the missing fact is someone else's problem."""
+    def decorate(rule: Callable[[Any, Facts, ValidationInfo], Any]) -> Any:
+        # Not functools.wraps: pydantic reads the signature, which must stay (value, info).
+        def validator(cls: type, value: Any, info: ValidationInfo) -> Any:
+            known = facts(info)
+            if known is None or (needs_repo and known.repo is None):
+                return value
+            return rule(value, known, info)
+        validator.__name__, validator.__qualname__ = rule.__name__, rule.__qualname__
+        return field_validator(*fields)(classmethod(validator))
+    return decorate
+
+
+def known_kind(info: ValidationInfo) -> str | None:
+    """The repository's kind of host, when the rules run with the facts and the repository is known."""
     known = facts(info)
-    return known.repo if known is not None else None
+    return known.repo.kind if known is not None and known.repo is not None else None
 
 
 def with_key_source(data: Any, info: ValidationInfo, *, setting: str, field: str, source_field: str,
@@ -84,11 +101,7 @@ class OtherMode(AfterValidator):
 
 def other_mode(message: str, given: Callable[[Any], bool] = lambda v: v is not None) -> OtherMode:
     """Refuses a value that is `given` (by default: any) with `message`, after its own type's checks."""
-    def check(value: Any) -> Any:
-        if given(value):
-            raise ValueError(message)
-        return value
-    return OtherMode(check)
+    return OtherMode(refusing((given, message)))
 
 
 def is_other_mode(field: FieldInfo) -> bool:

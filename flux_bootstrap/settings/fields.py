@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, StrictStr
 
@@ -53,6 +53,27 @@ class SecretValue:
 StackValue = str | SecretValue | dict | list
 
 
+T = TypeVar("T")
+# A check of a value: when the test holds, the value is refused with the message.
+Rule = tuple[Callable[[Any], object], str]
+
+
+def refusing(*rules: Rule) -> Callable[[T], T]:
+    """A validator that returns the value unchanged, or refuses it with the message of the first
+    rule whose test holds (in order: an earlier, more basic problem is the one shown)."""
+    def check(value: T) -> T:
+        for test, message in rules:
+            if test(value):
+                raise ValueError(message)
+        return value
+    return check
+
+
+def unmatched(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """The test of a rule for text that must match `pattern` as a whole."""
+    return lambda value: not pattern.fullmatch(value)
+
+
 def _too_long(value: str, limit: int, *, unit: str = "characters") -> bool:
     size = len(value.encode("utf-8")) if unit == "bytes" else len(value)
     return size > limit
@@ -80,39 +101,43 @@ def _token(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+_token_text = refusing(
+    (lambda token: not token,
+     "is empty. Put your GitHub token there (fine-grained: Metadata read, Administration read/write)."),
+    (lambda token: len(token) > MAX_TOKEN_LENGTH,
+     f"is longer than {MAX_TOKEN_LENGTH} characters, which no GitHub token is. Paste the token alone."),
+    (lambda token: any(c.isspace() for c in token),
+     "contains whitespace inside the token. Paste the token again, on one line."),
+    (lambda token: not token.isascii() or not token.isprintable(),
+     "contains characters a GitHub token never has. Paste the token again."),
+    (_PLACEHOLDER.fullmatch, "is still the example placeholder. Replace it with your own GitHub token."),
+)
+
+
 def _token_present(value: SecretStr) -> SecretStr:
-    token = value.get_secret_value()
-    if not token:
-        raise ValueError("is empty. Put your GitHub token there (fine-grained: Metadata read, Administration read/write).")
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise ValueError(f"is longer than {MAX_TOKEN_LENGTH} characters, which no GitHub token is. Paste the token alone.")
-    if any(c.isspace() for c in token):
-        raise ValueError("contains whitespace inside the token. Paste the token again, on one line.")
-    if not token.isascii() or not token.isprintable():
-        raise ValueError("contains characters a GitHub token never has. Paste the token again.")
-    if _PLACEHOLDER.fullmatch(token):
-        raise ValueError("is still the example placeholder. Replace it with your own GitHub token.")
+    _token_text(value.get_secret_value())
     return value
 
 
+def _path_parts(text: str) -> list[str]:
+    return [part for part in text.split("/") if part not in ("", ".")]
+
+
+_path_text = refusing(
+    (lambda text: not text, "is empty. Give a folder of the repository, such as clusters/dev."),
+    (lambda text: len(text) > MAX_PATH_LENGTH,
+     f"is longer than {MAX_PATH_LENGTH} characters. Give a folder of the repository, such as clusters/dev."),
+    (lambda text: text.startswith("/"), "must be relative to the repository root: remove the leading '/'."),
+    (lambda text: "\\" in text, "must use '/' between folders, not '\\'."),
+    (lambda text: not text.isprintable(), "contains a control character."),
+    (lambda text: ".." in _path_parts(text), "must not contain '..': it must stay inside the repository."),
+    (lambda text: any(len(part.encode("utf-8")) > MAX_PATH_PART_BYTES for part in _path_parts(text)),
+     f"has a folder name longer than {MAX_PATH_PART_BYTES} bytes, more than Git can store."),
+)
+
+
 def normalise_path(value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise ValueError("is empty. Give a folder of the repository, such as clusters/dev.")
-    if len(text) > MAX_PATH_LENGTH:
-        raise ValueError(f"is longer than {MAX_PATH_LENGTH} characters. Give a folder of the repository, such as clusters/dev.")
-    if text.startswith("/"):
-        raise ValueError("must be relative to the repository root: remove the leading '/'.")
-    if "\\" in text:
-        raise ValueError("must use '/' between folders, not '\\'.")
-    if not text.isprintable():
-        raise ValueError("contains a control character.")
-    parts = [part for part in text.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise ValueError("must not contain '..': it must stay inside the repository.")
-    if any(len(part.encode("utf-8")) > MAX_PATH_PART_BYTES for part in parts):
-        raise ValueError(f"has a folder name longer than {MAX_PATH_PART_BYTES} bytes, more than Git can store.")
-    return "/".join(parts)  # "" is the repository root
+    return "/".join(_path_parts(_path_text(value.strip())))  # "" is the repository root
 
 
 def _interval(value: str) -> str:

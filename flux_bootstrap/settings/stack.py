@@ -7,13 +7,13 @@ secret settings are accepted only as `--secret` values.
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo
 from pydantic.fields import FieldInfo
 
 from ..errors import Problem
 from ..git_url import RepoUrl as ParsedRepoUrl
 from .auth import APP_KEY_SETTING, AUTH, AUTH_MODELS, github_repo
-from .base import Group, GroupSchema, facts
+from .base import Facts, Group, GroupSchema, facts_validator
 from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool, normalise_path
 from .files import TOKEN_SETTING
 from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsStack
@@ -46,12 +46,8 @@ class SourceSettings(Group):
     chart_version: ChartVersion = Field(DEFAULT_CHART_VERSION, alias="chartVersion", description="Exact version of the fluxcd-community flux2 Helm chart (2.18.3 is Flux 2.8.5).")
     config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir", description="Folder holding flux.yaml and secrets-flux.yaml, absolute or relative to the project.")
 
-    @field_validator("repo")
-    @classmethod
-    def _repo(cls, value: ParsedRepoUrl | None, info: ValidationInfo) -> ParsedRepoUrl | None:
-        known = facts(info)
-        if known is None:
-            return value
+    @facts_validator("repo")
+    def _repo(value: ParsedRepoUrl | None, known: Facts, info: ValidationInfo) -> ParsedRepoUrl | None:
         from_file = value is None
         if from_file:
             if known.flux_file is None:
@@ -64,12 +60,8 @@ class SourceSettings(Group):
                 raise Refusal.of(Problem(known.flux_file_source, str(err), field="repo", hides_others=True)) from None
             raise
 
-    @field_validator("branch")
-    @classmethod
-    def _branch(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = facts(info)
-        if known is None:
-            return value
+    @facts_validator("branch")
+    def _branch(value: str | None, known: Facts, info: ValidationInfo) -> str | None:
         value = value or (known.flux_file.branch if known.flux_file is not None else None)
         repo = info.data.get("repo")
         if value is None and repo is not None and not repo.is_github:
@@ -77,11 +69,9 @@ class SourceSettings(Group):
                              "looked up on GitHub. Set `branch` in config/flux.yaml, or: pulumi config set branch main")
         return value
 
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str | None, info: ValidationInfo) -> str | None:
-        known = facts(info)
-        return normalise_path(f"clusters/{known.stack}") if value is None and known is not None else value
+    @facts_validator("path")
+    def _path(value: str | None, known: Facts, info: ValidationInfo) -> str | None:
+        return normalise_path(f"clusters/{known.stack}") if value is None else value
 
 
 class LifecycleSettings(Group):

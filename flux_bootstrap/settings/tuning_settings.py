@@ -38,7 +38,7 @@ from ..chart.values import (
 )
 from ..chart.presets import SIZES, Size
 from ..yaml_source import MAX_DEPTH, MAX_NODES
-from .base import Group, facts
+from .base import Facts, Group, facts, facts_validator
 from .fields import StackBool
 from .messages import Refusal, Refusals, raise_all
 
@@ -206,11 +206,9 @@ class TuningSettings(Group):
         """The controllers installed, by Deployment name, in the chart's order."""
         return installed(self.image_automation, self.source_watcher)
 
-    @field_validator("image_automation")
-    @classmethod
-    def _image_automation(cls, value: bool, info: ValidationInfo) -> bool:
-        known = facts(info)
-        if value and known is not None and known.read_only_deploy_key:
+    @facts_validator("image_automation")
+    def _image_automation(value: bool, known: Facts, info: ValidationInfo) -> bool:
+        if value and known.read_only_deploy_key:
             raise ValueError(
                 "needs readWriteKey: image-automation-controller pushes the image updates it makes as commits to the "
                 "repository, which a read-only deploy key cannot do. Also run `pulumi config set readWriteKey true`, "
@@ -253,11 +251,9 @@ class TuningSettings(Group):
             return None
         return value or "default"
 
-    @field_validator("helm_values")
-    @classmethod
-    def _overrides(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        known = facts(info)
-        if not value or known is None or known.chart_version is None:
+    @facts_validator("helm_values")
+    def _overrides(value: dict[str, Any], known: Facts, info: ValidationInfo) -> dict[str, Any]:
+        if not value or known.chart_version is None:
             return value
         try:
             defaults = _chart_defaults(known.chart_version)
