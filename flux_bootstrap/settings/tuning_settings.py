@@ -260,7 +260,7 @@ class TuningSettings(Group):
         except ConfigError as err:  # the carried archive is missing or altered
             raise Refusals(Refusal.of(p) for p in err.problems) from None
         set_settings = _set_settings(info.data)
-        switched = switch_owners(cls)
+        switched = switch_owners(TuningSettings)
         raise_all([Refusal(message, at=f"helmValues.{path}")
                    for path, message in override_problems(value, defaults, set_settings, switched)])
         return value
