@@ -1,13 +1,12 @@
 """docs/settings.md and the settings of Pulumi.yaml are generated from the settings schema, and kept current."""
 
 import importlib.util
-from pathlib import Path
 
 import yaml
 
 from flux_bootstrap.settings.stack import SETTING_NAMES
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("settings_reference", ROOT / "scripts" / "settings_reference.py")
 reference = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reference)
