@@ -19,6 +19,7 @@ import pulumi_github as github
 
 from flux_bootstrap import preflight as rules
 from flux_bootstrap.settings import Settings
+from flux_bootstrap.errors import known
 
 
 def checked_branch(settings: Settings, provider: github.Provider | None, parent: pulumi.Resource) -> str:
@@ -31,8 +32,7 @@ def checked_branch(settings: Settings, provider: github.Provider | None, parent:
     if provider is None:
         if settings.lifecycle.preflight:
             pulumi.log.warn(rules.not_github_warning(settings.project, settings.repo.host), resource=parent)
-        assert settings.source.branch is not None, "settings require the branch off GitHub"
-        return settings.source.branch
+        return known(settings.source.branch, "the settings require the branch off GitHub")
     lookups = _Lookups(settings, pulumi.InvokeOptions(provider=provider, parent=parent))
     repository = settings.repo.full_name
     if not settings.lifecycle.preflight:
@@ -50,8 +50,7 @@ def checked_branch(settings: Settings, provider: github.Provider | None, parent:
         raise pulumi.RunError(rules.format_errors(repository, result.errors))
     for warning in result.warnings:
         pulumi.log.warn(warning, resource=parent)
-    assert result.branch is not None  # no error means the branch is known
-    return result.branch
+    return known(result.branch, "a preflight without errors knows the branch")
 
 
 class _Lookups:

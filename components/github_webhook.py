@@ -7,6 +7,7 @@ import pulumi_github as github
 import pulumi_random as random
 
 from flux_bootstrap.plan import Deferred, Plan
+from flux_bootstrap.errors import known
 
 TOKEN_BYTES = 32  # 64 hexadecimal characters
 
@@ -19,8 +20,8 @@ def token(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
 
 def hook_url(plan: Plan, secret_token: pulumi.Output[str]) -> pulumi.Output[str]:
     """The receiver's URL. Its path is a digest of the token, not the token: shown, not secret."""
-    assert plan.webhook is not None
-    return pulumi.Output.unsecret(secret_token.apply(plan.webhook.url))
+    hook = known(plan.webhook, "a receiver URL only with webhookHost")
+    return pulumi.Output.unsecret(secret_token.apply(hook.url))
 
 
 def repository_webhook(
@@ -31,7 +32,8 @@ def repository_webhook(
     hook = plan.webhook
     if hook is None or not hook.registered:
         return None
-    assert gh is not None and url is not None, "the webhook is registered only on GitHub, with its URL"
+    gh = known(gh, "the webhook is registered only on GitHub")
+    url = known(url, "a registered webhook has the receiver's URL")
     secret_token, receiver = values[Deferred.WEBHOOK_TOKEN], registered["receiver"]
     return github.RepositoryWebhook(
         f"{name}-webhook",

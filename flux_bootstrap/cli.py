@@ -24,7 +24,7 @@ import yaml
 from . import __version__, age_key, chart, commit_status, credentials, manifests, rotation, webhook
 from .bounded_read import present
 from .cluster_target import cluster_target
-from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems
+from .errors import HIDDEN_NAME_HINT, ConfigError, Problem, format_problems, known
 from .plan import Deferred, Plan, plan
 from .github_env import environment_problems
 from .names import is_showable
@@ -235,8 +235,7 @@ def print_check(report: CheckReport, strict: bool) -> None:
         count = len(report.warnings)
         print(f"check: {count} warning{'s' if count != 1 else ''}, which {'fail' if count != 1 else 'fails'} the check with --strict", file=sys.stderr)
         return
-    settings = report.settings
-    assert settings is not None and report.target is not None and report.chart is not None
+    settings = known(report.settings, "a check without problems has settings")
     branch = settings.source.branch or "(repository default branch)"
     print(
         f"ok: stack {report.stack}: {credentials.flux_url(settings)} branch {branch} path {settings.kustomization_path} "
@@ -511,9 +510,8 @@ def run_render(args: argparse.Namespace, project_dir: Path) -> int:
 def run_audit(args: argparse.Namespace, project_dir: Path | None) -> int:
     if args.stack is None:
         return audit_command(args.checkout, args.path, args.recipient, output=args.output, strict=args.strict)
-    assert project_dir is not None
     try:
-        settings, _ = load(project_dir, args.stack, require_token=False)
+        settings, _ = load(known(project_dir, "--stack finds the project first"), args.stack, require_token=False)
     except ConfigError as err:  # the audit cannot know the stack's folder and recipient
         print(err, file=sys.stderr)
         return USAGE

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .git_url import KIND_AZURE, KIND_BITBUCKET, KIND_GITLAB
+from .errors import known
 from .settings import Settings
 
 NOTIFICATION_API = "notification.toolkit.fluxcd.io/v1beta3"
@@ -29,9 +30,7 @@ def address(settings: Settings) -> str:
     """The repository's web address, from which the provider takes the host and the repository."""
     repo = settings.repo
     if repo.kind == KIND_AZURE:
-        url = repo.https_url
-        assert url is not None
-        return url
+        return known(repo.https_url, "an Azure DevOps URL always has its https form")
     return f"https://{repo.host}/{repo.full_name}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .settings import Settings
+from .errors import known
 
 GITHUB_PROVIDER = "github"
 
@@ -25,8 +26,7 @@ def flux_url(settings: Settings) -> str:
         url = f"https://{repo.host}/{repo.full_name}"
     else:
         url = repo.https_url
-    assert url is not None, "settings.auth refuses a mode whose URL cannot be derived"
-    return url
+    return known(url, "settings.auth refuses a mode whose URL cannot be derived")
 
 
 def git_provider(settings: Settings) -> str | None:

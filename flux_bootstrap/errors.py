@@ -8,7 +8,7 @@ wrote is shown only when it cannot be a pasted token (see names.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from .names import is_showable
 
@@ -76,3 +76,14 @@ def format_problems(problems: list[Problem]) -> str:
     if any(p.hides_others for p in problems):
         lines.append(MORE_MAY_FOLLOW)
     return "\n".join(lines)
+
+
+T = TypeVar("T")
+
+
+def known(value: T | None, why: str) -> T:
+    """`value`, which an earlier check guarantees is set (`why`). An explicit check, not an assert:
+    it holds under `python -O` too, and a broken guarantee stops the run instead of passing None on."""
+    if value is None:
+        raise RuntimeError(f"flux-bootstrap internal error: {why}")
+    return value

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from .names import is_showable
+from .errors import known
 
 MAX_URL_LENGTH = 2048
 _MAX_SEGMENTS = 32
@@ -169,9 +170,7 @@ class RepoUrl:
     @property
     def url(self) -> str:
         """The URL for Flux's GitRepository in the scheme that was given (ssh:// or https://)."""
-        url = self.ssh_url if self.scheme == "ssh" else self.https_url
-        assert url is not None  # the given scheme is always known
-        return url
+        return known(self.ssh_url if self.scheme == "ssh" else self.https_url, "the given scheme is always known")
 
 
 def parse_repo_url(text: str, *, github_hosts: frozenset[str] = frozenset({"github.com"})) -> RepoUrl:

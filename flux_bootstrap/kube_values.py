@@ -14,6 +14,8 @@ from typing import Annotated, Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, StrictStr, ValidationInfo, field_validator, model_validator
 
+from .errors import known
+
 CONTROL_PLANE_TAINT = "node-role.kubernetes.io/control-plane"
 MAX_QUANTITY_LENGTH = 64
 MAX_DNS_SUBDOMAIN = 253
@@ -91,8 +93,7 @@ def _quantity(value: Any) -> str:
 
 def quantity_value(text: str) -> Decimal:
     """The amount a valid quantity stands for, to compare two quantities."""
-    match = _QUANTITY.fullmatch(text)
-    assert match is not None, "only for validated quantities"
+    match = known(_QUANTITY.fullmatch(text), "only for validated quantities")
     suffix = match["suffix"] or ""
     scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _SCALE[suffix]
     return Decimal(match["number"]) * scale

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import known
+
 # Where each permission lives, for fine-grained and classic tokens.
 METADATA = "Metadata: Read-only"
 CONTENTS = "Contents: Read-only"
@@ -458,8 +460,7 @@ def check(facts: Facts) -> Result:
     warnings: list[str] = []
     if facts.repo.public:
         warnings.append(public_warning(facts.repository, facts.stack))
-    branch = resolve_branch(facts.given_branch, facts.repo)
-    assert branch is not None  # the repository was found, so GitHub gave its default branch
+    branch = known(resolve_branch(facts.given_branch, facts.repo), "a repository found has a default branch")
     if facts.branch is not None:
         found_errors, found_warnings = branch_rules(facts, facts.branch)
         errors += found_errors
