@@ -268,7 +268,7 @@ def check_json(report: CheckReport, passed: bool) -> dict[str, Any]:
         # true when a problem hid checks that could not run: more may follow once it is fixed
         "incomplete": any(problem.hides_others for problem in report.problems),
         "problems": [problem_json(problem) for problem in report.problems]
-        + [{"source": "schema", "line": None, "field": None, "message": line} for line in report.schema],
+        + [{"source": "schema", "line": None, "field": None, "message": line, "fix": None} for line in report.schema],
     }
 
 
@@ -283,12 +283,15 @@ def loop_lines(settings: Settings) -> list[str]:
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
-    """A problem as Problem.describe says it, in parts: a field name that could be a pasted
-    secret is not shown (null), and the message says so, as in the text."""
+    """A problem as Problem.describe says it, in parts (`message`, then `fix` or null): a field
+    name that could be a pasted secret is not shown (null), the message says so and the fix says
+    what to do about it, as in the text."""
     if problem.field is None or is_showable(problem.field):
-        return {"source": problem.source, "line": problem.line, "field": problem.field, "message": problem.message}
-    message = f"a {problem.label} whose name looks like a secret (not shown): {problem.message}{HIDDEN_NAME_HINT}"
-    return {"source": problem.source, "line": problem.line, "field": None, "message": message}
+        return {"source": problem.source, "line": problem.line, "field": problem.field, "message": problem.message,
+                "fix": problem.fix}
+    message = f"a {problem.label} whose name looks like a secret (not shown): {problem.message}"
+    fix = f"{problem.fix}{HIDDEN_NAME_HINT}" if problem.fix else HIDDEN_NAME_HINT.lstrip()
+    return {"source": problem.source, "line": problem.line, "field": None, "message": message, "fix": fix}
 
 
 def print_json(document: Any) -> None:

@@ -1,5 +1,8 @@
 """Configuration problems and how they are reported.
 
+A problem's text states what is wrong in its first sentence and what to do after it; Problem
+splits it there into `message` and `fix` (see split_fix), so every producer fills both.
+
 Messages are built only from field names, line numbers and our own explanations: an input value
 is never copied into a message, so a token can never leak through an error. A field name the user
 wrote is shown only when it cannot be a pasted token (see names.py).
@@ -7,6 +10,7 @@ wrote is shown only when it cannot be a pasted token (see names.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, TypeVar
 
@@ -17,6 +21,23 @@ HIDDEN_NAME_HINT = (
     "it belongs in the value of `token:` (or of a secret stack setting), never in a name."
 )
 
+# A sentence ends at ".", "?" or "!" before one space and an upper-case letter or a backtick (a
+# command). Not at "..." (an elided part, as in "AGE-SECRET-KEY-1...") nor after an abbreviation.
+_SENTENCE_END = re.compile(r"(?<!\.)[.?!] (?=[A-Z`])")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|cf|vs|approx|incl)\.$", re.IGNORECASE)
+
+
+def split_fix(text: str) -> tuple[str, str | None]:
+    """(what is wrong, what to do): `text` split after its first sentence, or (text, None) when it
+    is one sentence. `message + " " + fix` is `text` again."""
+    for end in _SENTENCE_END.finditer(text):
+        head = text[: end.start() + 1]
+        # A "." inside parentheses, brackets or a `command` ends no sentence of ours.
+        nested = head.count("(") > head.count(")") or head.count("[") > head.count("]") or head.count("`") % 2
+        if not nested and not _ABBREVIATION.search(head):
+            return head, text[end.end():]
+    return text, None
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -25,16 +46,28 @@ class Problem:
     field: str | None = None
     line: int | None = None
     label: str = "field"  # "setting" for stack settings
-    fix: str | None = None  # what to do, when not already said in `message`
+    fix: str | None = None  # what to do; None: taken from `message`'s sentences after the first
     # It stopped the checks that depend on it (an unreadable file, an unusable folder, an
     # unknown mode): more problems may show once it is fixed.
     hides_others: bool = False
+
+    def __post_init__(self) -> None:
+        # Split here, once, so that no producer has to: they write one text, problem then fix.
+        if self.fix is None:
+            message, fix = split_fix(self.message)
+            object.__setattr__(self, "message", message)
+            object.__setattr__(self, "fix", fix)
+
+    @property
+    def text(self) -> str:
+        """The whole text, what is wrong then what to do, as the producer wrote it."""
+        return f"{self.message} {self.fix}" if self.fix else self.message
 
     def describe(self) -> str:
         where = []
         if self.line is not None:
             where.append(f"line {self.line}")
-        message = f"{self.message} {self.fix}" if self.fix else self.message
+        message = self.text
         if self.field is not None:
             if is_showable(self.field):
                 where.append(f"{self.label} '{self.field}'")

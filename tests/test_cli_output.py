@@ -10,7 +10,8 @@ import yaml
 
 from cases import GHP
 from helpers import TOKEN
-from flux_bootstrap import chart, validation
+from flux_bootstrap import chart, cli, validation
+from flux_bootstrap.errors import Problem
 from flux_bootstrap.cli import main
 from test_cli import CONTEXT_LINE, project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
@@ -101,7 +102,7 @@ def test_check_json_problems_carry_source_line_field_and_message_and_no_secret(p
     report = json.loads(out)
     assert report["ok"] is False and report["stack"] == "dev" and report["gitUrl"] is None and report["target"] is None
     problems = {(p["source"], p["line"], p["field"]): p["message"] for p in report["problems"]}
-    assert all(list(p) == ["source", "line", "field", "message"] for p in report["problems"])
+    assert all(list(p) == ["source", "line", "field", "message", "fix"] for p in report["problems"])
     assert problems[("Pulumi.dev.yaml", 2, "flux-bootstrap:interval")] in err
     assert "is stored in plain text" in problems[("Pulumi.dev.yaml", 3, "flux-bootstrap:githubToken")]
     hidden = problems[("config/flux.yaml", 2, None)]  # a name that looks like a token is not shown
@@ -241,3 +242,32 @@ def test_check_names_what_closes_the_loop_and_warns_about_a_protected_rotation(p
     code, out, _ = run_cli(project, "check", "--stack", "dev", "-o", "json", capsys=capsys)
     assert json.loads(out)["loop"] == [line.removeprefix("loop: ") for line in loop]
     assert run_cli(project, "check", "--stack", "dev", "--strict", capsys=capsys)[0] == 1
+
+
+def test_check_json_problems_carry_what_to_do_apart_from_what_is_wrong(project, capsys):
+    (project / "Pulumi.dev.yaml").write_text("config:\n  flux-bootstrap:githubUrl: https://github.com\n  flux-bootstrap:protect: maybe\n"
+                                             + CONTEXT_LINE)
+    (project / "config" / "flux.yaml").write_text(f"repo: https://github.com/acme/fleet\n{GHP}: x\n")
+    _, _, err = run_cli(project, "check", "--stack", "dev", capsys=capsys)
+    _, out, _ = run_cli(project, "check", "--stack", "dev", "-o", "json", capsys=capsys)
+    problems = {p["field"]: p for p in json.loads(out)["problems"]}
+    url, protect, hidden = problems["flux-bootstrap:githubUrl"], problems["flux-bootstrap:protect"], problems[None]
+    assert (url["message"], url["fix"]) == ("points at github.com, which needs no githubUrl.", "Remove it: pulumi config rm githubUrl")
+    assert (protect["message"], protect["fix"]) == ("must be true or false.", None)
+    # The hidden name's advice is what to do: it is in the fix; message, a space and fix are the text's words.
+    assert hidden["message"] == "a field whose name looks like a secret (not shown): is not a known field."
+    assert hidden["fix"].startswith("Check the spelling, or remove it. If a token or key was pasted there")
+    for problem in (url, hidden):
+        assert f"{problem['message']} {problem['fix']}" in err
+    assert GHP not in out
+
+
+def test_check_json_keeps_a_fix_given_apart(project, capsys, monkeypatch):
+    # A producer may give the fix itself instead of after the message's first sentence.
+    given = Problem("Pulumi.dev.yaml", "is set in this shell.", field="FLUX_X", label="variable", fix="Unset it.")
+    monkeypatch.setattr(cli, "environment_problems", lambda environ, settings: [given])
+    code, out, _ = run_cli(project, "check", "--stack", "dev", "-o", "json", capsys=capsys)
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        {"source": "Pulumi.dev.yaml", "line": None, "field": "FLUX_X", "message": "is set in this shell.", "fix": "Unset it."}
+    ]

@@ -69,7 +69,7 @@ def test_on_an_enterprise_server_only_its_api_address_is_accepted(config_dir):
     assert environment_problems({"GITHUB_BASE_URL": "https://ghe.example.com/api/v3"}, ghes) == []
     assert environment_problems({"GITHUB_OWNER": "acme"}, ghes) == []
     (problem,) = environment_problems({"GITHUB_BASE_URL": "https://api.github.com/"}, ghes)
-    assert "(https://ghe.example.com/api/v3/)" in problem.message and "githubUrl" in problem.message
+    assert "(https://ghe.example.com/api/v3/)" in problem.message and "githubUrl" in problem.fix
 
 
 @pytest.mark.parametrize("name", APP_VARIABLES)
@@ -79,7 +79,7 @@ def test_the_app_variables_are_refused_even_with_the_stacks_own_app(config_dir, 
     app = settings(config_dir.parent, auth="github-app", githubAppId="12345", githubAppInstallationId="678")
     values = {"GITHUB_APP_ID": "12345", "GITHUB_APP_INSTALLATION_ID": "678", "GITHUB_APP_PEM_FILE": "x"}
     (problem,) = environment_problems({name: values[name]}, app)
-    assert "authenticates as that GitHub App even when the program passes a token" in problem.message
+    assert "authenticates as that GitHub App even when the program passes a token" in problem.text
 
 
 def test_off_github_nothing_is_refused(config_dir):

@@ -30,7 +30,7 @@ def refused(project_dir: Path, **values) -> list:
 
 def only(problems: list, field: str, fragment: str) -> None:
     assert [p.field for p in problems] == [field], [p.describe() for p in problems]
-    assert fragment in problems[0].message
+    assert fragment in problems[0].text
 
 
 # --- deploy-key (default) ---------------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_a_bad_app_key_file_is_named(config_dir):
 
 def test_the_app_key_in_plain_text_is_refused(config_dir):
     problems = refused(config_dir.parent, githubAppPrivateKey="-----BEGIN " + "RSA PRIVATE KEY-----", **APP)
-    assert "pulumi config set --secret githubAppPrivateKey" in problems[0].message
+    assert "pulumi config set --secret githubAppPrivateKey" in problems[0].fix
 
 
 def test_github_app_only_on_github(config_dir):

@@ -31,7 +31,7 @@ def test_a_missing_stack_file_is_a_problem_with_the_init_command(project):
     assert not stack_file.exists
     (problem,) = problems
     assert problem.source == "Pulumi.prdo.yaml"
-    assert "pulumi stack init prdo" in problem.message
+    assert "pulumi stack init prdo" in problem.fix
 
 
 def test_values_are_read_as_the_cli_reads_them(project):

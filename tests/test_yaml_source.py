@@ -78,7 +78,7 @@ def test_non_text_keys_are_refused():
 
 def test_missing_file_carries_the_hint(tmp_path):
     _, problems = read_mapping(tmp_path / "nope.yaml", "nope.yaml", "Create it.")
-    assert problems[0].message == "file not found. Create it."
+    assert (problems[0].message, problems[0].fix) == ("file not found.", "Create it.")
 
 
 def test_a_file_is_read_as_utf8_with_crlf_line_ends(tmp_path):
@@ -120,7 +120,7 @@ def test_anchors_and_aliases_are_refused_at_the_first_one(text, strings):
     first = next(i for i, line in enumerate(text.splitlines(), 1) if "&" in line or "*" in line)
     assert f"at line {first};" in problem.message
     assert "anchors and aliases are not supported in config files" in problem.message
-    assert "Write the value out" in problem.message
+    assert "Write the value out" in problem.fix
 
 
 @BOTH
@@ -326,7 +326,7 @@ def test_an_unclosed_bracket_names_the_line_where_it_opens(strings):
 def test_other_errors_keep_line_column_and_the_short_problem(strings):
     problem = refused(f"token: {TOKEN}\n  b: 2\n", strings)
     assert problem.message.startswith("not valid YAML at line 2, column 4: mapping values are not allowed")
-    assert "indentation" in problem.message
+    assert "indentation" in problem.fix
 
 
 @BOTH
