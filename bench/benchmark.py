@@ -1,7 +1,7 @@
 """Benchmark: median wall time of `check`, of a cold evaluation of the program under mocks (each
-beside `import pulumi`, measured in the same way, and as a ratio of it), of `audit` on a generated
-manifests repository of 2,000 files, and of the test suite; and how many GitHub API calls a healthy
-`pulumi preview` makes. Each run is a fresh interpreter, as a user or CI starts it.
+beside `import pulumi`, measured in the same way and in turn with it, and as a ratio of it), of
+`audit` on a generated manifests repository of 2,000 files, and of the test suite; and how many
+GitHub API calls a healthy `pulumi preview` makes. Each run is a fresh interpreter, as a user or CI starts it.
 
     .venv/bin/python bench/benchmark.py [--runs N]
 
@@ -135,16 +135,29 @@ def make_manifests(folder: Path, files: int = 2000) -> str:
     return recipient
 
 
+def timed_run(command: list[str], *, expect: int = 0, **kwargs) -> float:
+    """Wall time of one run of `command`, which must exit with `expect`."""
+    start = time.perf_counter()
+    code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs).returncode
+    if code != expect:
+        raise SystemExit(f"{command[:4]}... exited {code}, expected {expect}")
+    return time.perf_counter() - start
+
+
 def median_seconds(command: list[str], runs: int, *, expect: int = 0, **kwargs) -> float:
     """Median wall time of `command`, which must exit with `expect` every time."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs).returncode
-        times.append(time.perf_counter() - start)
-        if code != expect:
-            raise SystemExit(f"{command[:4]}... exited {code}, expected {expect}")
-    return statistics.median(times)
+    return statistics.median(timed_run(command, expect=expect, **kwargs) for _ in range(runs))
+
+
+def side_by_side(commands: dict[str, tuple[list[str], int]], **kwargs) -> dict[str, float]:
+    """Median wall time of each command (name -> (command, runs)), their runs taken in turn, so a
+    machine that gets busier or quieter meanwhile moves every median alike (the ratios hold)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for turn in range(max(runs for _, runs in commands.values())):
+        for name, (command, runs) in commands.items():
+            if turn < runs:
+                times[name].append(timed_run(command, **kwargs))
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
 # Hostile config files `check` must refuse fast (issue: within a second or two, modest memory).
@@ -174,12 +187,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         config = make_project(project)
-        check = median_seconds(
-            [PYTHON, "-m", "flux_bootstrap", "--project-dir", str(project), "check", "--stack", "dev"], args.runs, env=env
-        )
-        baseline = median_seconds([PYTHON, "-c", "import pulumi"], args.runs, env=env)
         program = COLD_PROGRAM.format(root=str(ROOT), tests=str(ROOT / "tests"), config=str(config))
-        cold = median_seconds([PYTHON, "-c", program], max(3, args.runs // 3), env=env)
+        medians = side_by_side({
+            "baseline": ([PYTHON, "-c", "import pulumi"], args.runs),
+            "check": ([PYTHON, "-m", "flux_bootstrap", "--project-dir", str(project), "check", "--stack", "dev"], args.runs),
+            "cold": ([PYTHON, "-c", program], max(3, args.runs // 3)),
+        }, env=env)
+        baseline, check, cold = medians["baseline"], medians["check"], medians["cold"]
         # Every GitHub lookup is an invoke through the mocks, answered as a healthy repository.
         calls = int(subprocess.run([PYTHON, "-c", program], env=env, capture_output=True, text=True, check=True).stdout)
         hostile = {}
