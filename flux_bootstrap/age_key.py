@@ -19,7 +19,6 @@ from typing import Any, Mapping
 import bech32
 from pyrage import x25519
 
-SOPS_MODES = ("off", "generate", "provided")
 SECRET_NAME = "sops-age"  # the Secret the Kustomization's decryption reads
 SECRET_KEY = "age.agekey"  # kustomize-controller recognises age keys by the `.agekey` suffix
 KEY_FILE = "age.agekey"  # beside the config files, for `provided` (keep it out of Git)

@@ -41,7 +41,6 @@ _BREAKS = re2.compile(r"\s|\\[rn]")
 _AGE_PUBLIC_KEY = re2.compile(r"\bage1[02-9ac-hj-np-z]{58}\b")
 # A .sops.yaml has a handful of rules; each is compiled, and tried against every Secret's path.
 MAX_RULES = 1000
-_OTHER_KEY_SOURCES = ("pgp", "kms", "gcp_kms", "azure_kv", "azure_keyvault", "hc_vault", "hc_vault_transit_uri", "hckms")
 
 
 @dataclass(frozen=True)

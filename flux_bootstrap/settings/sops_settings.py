@@ -21,7 +21,6 @@ from .files import display_path, read_secret_text
 from .messages import Refusal
 
 SOPS_KEY_SETTING = "sopsAgeKey"
-SopsMode = Literal["off", "generate", "provided"]
 _UNUSED_KEY = ("is only used with `sops: provided`. Set sops to provided, "
                f"or remove it: pulumi config rm {SOPS_KEY_SETTING}")
 
