@@ -5,33 +5,33 @@ from __future__ import annotations
 _FORBIDDEN_CHARS = set(" ~^:?*[\\")
 
 
-def branch_name_problem(name: str) -> str | None:
-    """Return why `name` is not a valid branch name, or None when it is valid."""
+def check_branch_name(name: str) -> str:
+    """`name` when git takes it as a branch; else ValueError, worded to follow "it" ("contains '..'")."""
     if not name:
-        return "is empty"
+        raise ValueError("is empty")
     if name.startswith("-"):
-        return "cannot start with '-'"
+        raise ValueError("cannot start with '-'")
     if name == "HEAD":
-        return "cannot be 'HEAD'"
+        raise ValueError("cannot be 'HEAD'")
     for char in name:
         if ord(char) < 0x20 or ord(char) == 0x7F:
-            return "contains a control character"
+            raise ValueError("contains a control character")
         if char in _FORBIDDEN_CHARS:
             shown = "a space" if char == " " else f"'{char}'"
-            return f"contains {shown}"
+            raise ValueError(f"contains {shown}")
     if ".." in name:
-        return "contains '..'"
+        raise ValueError("contains '..'")
     if "@{" in name:
-        return "contains '@{'"
+        raise ValueError("contains '@{'")
     if name.startswith("/") or name.endswith("/"):
-        return "cannot start or end with '/'"
+        raise ValueError("cannot start or end with '/'")
     if "//" in name:
-        return "contains '//'"
+        raise ValueError("contains '//'")
     if name.endswith("."):
-        return "cannot end with '.'"
+        raise ValueError("cannot end with '.'")
     for component in name.split("/"):
         if component.startswith("."):
-            return "has a part starting with '.'"
+            raise ValueError("has a part starting with '.'")
         if component.endswith(".lock"):
-            return "has a part ending with '.lock'"
-    return None
+            raise ValueError("has a part ending with '.lock'")
+    return name

@@ -46,43 +46,44 @@ def normalise_known_hosts(text: str) -> str:
     return "".join(f"{line}\n" for line in lines if line and not line.startswith("#"))
 
 
-def known_hosts_problem(text: str, host: str, port: int | None) -> str | None:
-    """Why `text` is not usable known_hosts for host[:port]; None when it is. Our words only."""
+def check_known_hosts(text: str, host: str, port: int | None) -> str:
+    """`text` normalised when it is usable known_hosts for host[:port]; ValueError in our words if not."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     if not lines:
-        return f"is empty. {_FIX}"
+        raise ValueError(f"is empty. {_FIX}")
     if len(lines) > MAX_KNOWN_HOSTS_LINES:
-        return f"has more than {MAX_KNOWN_HOSTS_LINES} lines. Keep only the lines of the repository's host."
+        raise ValueError(f"has more than {MAX_KNOWN_HOSTS_LINES} lines. Keep only the lines of the repository's host.")
     wanted = host if port is None else f"[{host}]:{port}"
     matched = hashed = False
     for number, line in enumerate(lines, start=1):
         parts = line.split()
-        problem = _line_problem(parts)
-        if problem:
-            return f"line {number} {problem} {_FIX}"
+        try:
+            _check_line(parts)
+        except ValueError as err:
+            raise ValueError(f"line {number} {err} {_FIX}") from None
         patterns = parts[0].split(",")
         hashed |= any(p.startswith("|1|") for p in patterns)
         matched |= any(p.lower() == wanted for p in patterns)
     if not (matched or hashed):
-        return (f"has no line for the repository's SSH host ({wanted}), so Flux would refuse the server. "
-                f"Start each line with {wanted}.")
-    return None
+        raise ValueError(f"has no line for the repository's SSH host ({wanted}), so Flux would refuse the server. "
+                         f"Start each line with {wanted}.")
+    return normalise_known_hosts(text)
 
 
-def _line_problem(parts: list[str]) -> str | None:
-    """What is wrong with one line's fields, worded to follow "line N"; None when it is usable."""
+def _check_line(parts: list[str]) -> None:
+    """ValueError saying what is wrong with one line's fields, worded to follow "line N"."""
     if parts[0].startswith("@"):
-        return "has a marker (@cert-authority or @revoked), which this program does not take."
+        raise ValueError("has a marker (@cert-authority or @revoked), which this program does not take.")
     # The host field may list several names (`host,10.0.0.1`), as ~/.ssh/known_hosts often has.
     patterns = parts[0].split(",") if len(parts[0]) <= 1024 else [""]
     if len(parts) < 3 or not all(_HOST_PATTERN.fullmatch(p) for p in patterns) or parts[1] not in _KEY_TYPES \
             or not _BASE64.fullmatch(parts[2]):
-        return "is not a known_hosts line."
-    return _key_problem(parts[1], parts[2])
+        raise ValueError("is not a known_hosts line.")
+    _check_key(parts[1], parts[2])
 
 
-def _key_problem(label: str, encoded: str) -> str | None:
-    """Why `encoded` is not a whole `label` public key; None when it is. Never quotes the key.
+def _check_key(label: str, encoded: str) -> None:
+    """ValueError unless `encoded` is a whole `label` public key; never quotes the key.
 
     The blob must be the label's length-prefixed fields, to its last byte, the first being the
     label itself; then it must load with `cryptography`. A type the loader does not know (the sk-
@@ -94,23 +95,23 @@ def _key_problem(label: str, encoded: str) -> str | None:
     try:
         blob = base64.b64decode(encoded, validate=True)
     except binascii.Error:
-        return "has a key that is not whole base64 (a character or the `=` padding is missing)."
+        raise ValueError("has a key that is not whole base64 (a character or the `=` padding is missing).") from None
     fields = _ssh_fields(blob)
     if not fields:
-        return _NOT_WHOLE
+        raise ValueError(_NOT_WHOLE)
     if fields[0] != label.encode("ascii"):
         inner = fields[0].decode("ascii", "replace")
         named = f"a key of type {inner}" if inner in _KEY_TYPES else "a key of another type, or no key at all"
-        return f"is labelled {label} but holds {named}; the label must be the key's own type."
+        raise ValueError(f"is labelled {label} but holds {named}; the label must be the key's own type.")
     if len(fields) != _KEY_FIELDS[label]:
-        return _NOT_WHOLE
+        raise ValueError(_NOT_WHOLE)
     try:
         load_ssh_public_key(f"{label} {encoded}".encode("ascii"))
     except UnsupportedAlgorithm:
-        return None
+        return
     except Exception:  # noqa: BLE001 - any parse failure: our words, never the library's
-        return f"has a key that cannot be read as {label} (cut short, corrupted, or with bytes left over)."
-    return None
+        raise ValueError(f"has a key that cannot be read as {label} (cut short, corrupted, or with bytes "
+                         "left over).") from None
 
 
 def _ssh_fields(blob: bytes) -> list[bytes] | None:

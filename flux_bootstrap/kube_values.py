@@ -40,38 +40,33 @@ _SCALE = {
 # ---- Kubernetes names and values ------------------------------------------------------------
 
 
-def dns_subdomain_problem(value: str) -> str | None:
-    if len(value) > MAX_DNS_SUBDOMAIN or not _DNS_SUBDOMAIN.fullmatch(value):
-        return (f"is not a valid Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending "
-                f"with a letter or digit, at most {MAX_DNS_SUBDOMAIN} characters.")
-    return None
+def is_dns_subdomain(value: str) -> bool:
+    return len(value) <= MAX_DNS_SUBDOMAIN and _DNS_SUBDOMAIN.fullmatch(value) is not None
 
 
-def label_key_problem(key: str) -> str | None:
+def check_dns_subdomain(value: str) -> str:
+    if not is_dns_subdomain(value):
+        raise ValueError(f"is not a valid Kubernetes name: lower-case letters, digits, '-' and '.', starting and "
+                         f"ending with a letter or digit, at most {MAX_DNS_SUBDOMAIN} characters.")
+    return value
+
+
+def check_label_key(key: str) -> str:
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > MAX_DNS_SUBDOMAIN or not _DNS_SUBDOMAIN.fullmatch(prefix)):
-        return "is not a valid label key: the part before '/' must be a DNS name such as node-role.kubernetes.io."
+    if slash and not (prefix and is_dns_subdomain(prefix)):
+        raise ValueError("is not a valid label key: the part before '/' must be a DNS name such as "
+                         "node-role.kubernetes.io.")
     if len(name) > MAX_LABEL_NAME or not _LABEL_NAME.fullmatch(name):
-        return (f"is not a valid label key: the name must be 1 to {MAX_LABEL_NAME} letters, digits, '-', '_' or '.', "
-                "starting and ending with a letter or digit (optionally after a prefix and '/').")
-    return None
+        raise ValueError(f"is not a valid label key: the name must be 1 to {MAX_LABEL_NAME} letters, digits, '-', "
+                         "'_' or '.', starting and ending with a letter or digit (optionally after a prefix and '/').")
+    return key
 
 
-def label_value_problem(value: str) -> str | None:
+def check_label_value(value: str) -> str:
     if value and (len(value) > MAX_LABEL_NAME or not _LABEL_NAME.fullmatch(value)):
-        return (f"is not a valid label value: at most {MAX_LABEL_NAME} letters, digits, '-', '_' or '.', "
-                "starting and ending with a letter or digit (or empty).")
-    return None
-
-
-def _checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        message = problem(value)
-        if message:
-            raise ValueError(message)
-        return value
-
-    return check
+        raise ValueError(f"is not a valid label value: at most {MAX_LABEL_NAME} letters, digits, '-', '_' or '.', "
+                         "starting and ending with a letter or digit (or empty).")
+    return value
 
 
 def _quantity(value: Any) -> str:
@@ -105,8 +100,9 @@ def _string(value: Any) -> str:
     return value
 
 
-DnsName = Annotated[StrictStr, PlainValidator(lambda v: _checked(dns_subdomain_problem)(_string(v)))]
-LabelValue = Annotated[StrictStr, PlainValidator(lambda v: _checked(label_value_problem)(_string(v)))]
+DnsName = Annotated[StrictStr, PlainValidator(lambda v: check_dns_subdomain(_string(v)))]
+LabelKey = Annotated[StrictStr, PlainValidator(lambda v: check_label_key(_string(v)))]
+LabelValue = Annotated[StrictStr, PlainValidator(lambda v: check_label_value(_string(v)))]
 Quantity = Annotated[str, PlainValidator(_quantity)]
 
 
@@ -130,7 +126,7 @@ class Toleration(_Strict):
 
     _shape = "a toleration with key, operator (Exists or Equal), value, effect and tolerationSeconds"
 
-    key: Annotated[StrictStr, PlainValidator(lambda v: _checked(label_key_problem)(_string(v)))] | None = None
+    key: LabelKey | None = None
     operator: Literal["Exists", "Equal"] = Field("Equal", validate_default=True)
     value: LabelValue | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from helpers import TOKEN
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import SecretValue, resolve_settings
-from flux_bootstrap.known_hosts import known_hosts_problem
+from flux_bootstrap.known_hosts import check_known_hosts
 from host_keys import key_base64
 from pems import app_private_key, ca_certificate, ec_private_key
 from helpers import resolve
@@ -77,14 +78,16 @@ def test_known_hosts_is_required_and_never_scanned(config_dir):
     ],
 )
 def test_known_hosts_lines_are_checked(text, fragment):
-    assert fragment in known_hosts_problem(text, "gitlab.com", None)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        check_known_hosts(text, "gitlab.com", None)
 
 
 def test_known_hosts_match_the_port_and_accept_hashed_names():
-    assert known_hosts_problem(f"[git.example.org]:2222 ssh-ed25519 {KEY}", "git.example.org", 2222) is None
-    assert "([git.example.org]:2222)" in known_hosts_problem(f"git.example.org ssh-ed25519 {KEY}", "git.example.org", 2222)
+    check_known_hosts(f"[git.example.org]:2222 ssh-ed25519 {KEY}", "git.example.org", 2222)
+    with pytest.raises(ValueError, match=re.escape("([git.example.org]:2222)")):
+        check_known_hosts(f"git.example.org ssh-ed25519 {KEY}", "git.example.org", 2222)
     hashed = f"|1|{'a' * 28}=|{'b' * 28}= ssh-ed25519 {KEY}"
-    assert known_hosts_problem(hashed, "gitlab.com", None) is None
+    check_known_hosts(hashed, "gitlab.com", None)
 
 
 def test_known_hosts_on_github_com_is_refused(config_dir):
@@ -322,8 +325,9 @@ def test_unknown_mode(config_dir):
 
 
 def test_known_hosts_lines_may_list_several_names_of_the_host():
-    assert known_hosts_problem(f"gitlab.com,172.65.251.78 ssh-ed25519 {KEY}", "gitlab.com", None) is None
-    assert "not a known_hosts line" in known_hosts_problem(f"gitlab.com,bad host ssh-ed25519 {KEY}", "gitlab.com", None)
+    check_known_hosts(f"gitlab.com,172.65.251.78 ssh-ed25519 {KEY}", "gitlab.com", None)
+    with pytest.raises(ValueError, match="not a known_hosts line"):
+        check_known_hosts(f"gitlab.com,bad host ssh-ed25519 {KEY}", "gitlab.com", None)
 
 
 def test_a_ca_bundle_with_its_private_key_is_refused_and_the_key_never_shown(config_dir):

@@ -36,7 +36,7 @@ from pydantic import (
 from .. import chart, pem
 from ..bounded_read import UnreadableFile, present
 from ..errors import Problem
-from ..known_hosts import MAX_KNOWN_HOSTS, known_hosts_problem, normalise_known_hosts
+from ..known_hosts import MAX_KNOWN_HOSTS, check_known_hosts
 from ..names import is_showable
 from ..git_url import (
     AZURE_SSH_HOST,
@@ -220,11 +220,14 @@ class _Https(_Auth):
                 raise Refusal.of(err.problem) from None
         if value is None:
             return None
-        problem = ("github.com is signed by a public CA; no caCert is needed. Remove it."
-                   if known.repo.host == GITHUB_COM else pem.certificates_problem(value))
-        if problem:
-            raise (ValueError(problem) if source.startswith("stack setting") else Refusal.of(Problem(source, problem)))
-        return pem.normalise(value)
+        try:
+            if known.repo.host == GITHUB_COM:
+                raise ValueError("github.com is signed by a public CA; no caCert is needed. Remove it.")
+            return pem.check_certificates(value)
+        except ValueError as err:
+            if source.startswith("stack setting"):
+                raise
+            raise Refusal.of(Problem(source, str(err))) from None
 
 
 class DeployKeyAuth(_Auth):
@@ -371,10 +374,7 @@ class GitHubAppAuth(_Https):
             return None
         text = value.plaintext if isinstance(value, SecretValue) else value
         if isinstance(text, str):
-            problem = pem.rsa_private_key_problem(text)
-            if problem:
-                raise ValueError(problem)
-            return SecretStr(pem.normalise(text))
+            return SecretStr(pem.check_rsa_private_key(text))
         known = file_facts(info)
         return _key_file(known) if known is not None else None
 
@@ -398,10 +398,10 @@ def _key_file(known) -> SecretStr:
         text = read_secret_text(key_file, source, pem.MAX_PEM, "a PEM private key file")
     except UnreadableFile as err:
         raise Refusal.of(err.problem) from None
-    problem = pem.rsa_private_key_problem(text)
-    if problem:
-        raise Refusal.of(Problem(source, problem))
-    return SecretStr(pem.normalise(text))
+    try:
+        return SecretStr(pem.check_rsa_private_key(text))
+    except ValueError as err:
+        raise Refusal.of(Problem(source, str(err))) from None
 
 
 def known_hosts_for(given: str | None, repo: RepoUrl) -> str | None:
@@ -417,10 +417,7 @@ def known_hosts_for(given: str | None, repo: RepoUrl) -> str | None:
         raise ValueError("is required for deploy-key on a host that is not GitHub: Flux must know the server's SSH "
                          "host keys, and they are never learned by scanning at deploy time. Set the lines from the "
                          "host's documented fingerprints: pulumi config set knownHosts < known_hosts")
-    problem = known_hosts_problem(given, ssh_host(repo), repo.port if repo.kind == KIND_GENERIC else None)
-    if problem:
-        raise ValueError(problem)
-    return normalise_known_hosts(given)
+    return check_known_hosts(given, ssh_host(repo), repo.port if repo.kind == KIND_GENERIC else None)
 
 
 def ssh_host(repo: RepoUrl) -> str:

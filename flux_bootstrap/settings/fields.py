@@ -12,7 +12,7 @@ from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, StrictStr
 
-from ..git_ref import branch_name_problem
+from ..git_ref import check_branch_name
 from ..git_url import RepoUrl as ParsedRepoUrl, parse_repo_url
 
 MAX_BRANCH_BYTES = 255  # a ref is a file name in Git's ref store: one path component at most
@@ -91,10 +91,10 @@ def _repo(value: object) -> ParsedRepoUrl:
 def _branch(value: str) -> str:
     if _too_long(value, MAX_BRANCH_BYTES, unit="bytes"):
         raise ValueError(f"is longer than {MAX_BRANCH_BYTES} bytes, more than Git can store as a branch name.")
-    problem = branch_name_problem(value)
-    if problem:
-        raise ValueError(f"is not a valid Git branch name: it {problem}. Use a name `git branch` accepts.")
-    return value
+    try:
+        return check_branch_name(value)
+    except ValueError as err:
+        raise ValueError(f"is not a valid Git branch name: it {err}. Use a name `git branch` accepts.") from None
 
 
 def _token(value: object) -> object:

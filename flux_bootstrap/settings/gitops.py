@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, St
 
 from ..errors import Problem
 from ..git_url import KIND_AZURE, KIND_BITBUCKET, KIND_GITHUB, KIND_GITLAB, RepoUrl
-from ..kube_values import DnsName, dns_subdomain_problem
+from ..kube_values import DnsName, is_dns_subdomain
 from .base import Group
 from .fields import MAX_TOKEN_LENGTH, SecretValue, StackBool
 
@@ -45,7 +45,7 @@ def _generation(value: str) -> str:
 def _host(value: str) -> str:
     if "/" in value or ":" in value:
         raise ValueError("must be a host name alone, such as flux-webhook.example.com: no scheme, port or path.")
-    if value.startswith("*") or dns_subdomain_problem(value) or "." not in value:
+    if value.startswith("*") or not is_dns_subdomain(value) or "." not in value:
         raise ValueError("must be the public DNS name the Git host reaches the receiver at, in lower case, such as "
                          "flux-webhook.example.com.")
     return value

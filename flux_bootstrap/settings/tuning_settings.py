@@ -24,7 +24,7 @@ from ..kube_values import (
     ResourceRequirements,
     Toleration,
     _string,
-    label_key_problem,
+    check_label_key,
     quantity_value,
 )
 from ..chart.values import (
@@ -225,7 +225,13 @@ class TuningSettings(Group):
     @field_validator("node_selector")
     @classmethod
     def _label_keys(cls, value: dict[str, str]) -> dict[str, str]:
-        raise_all([Refusal(message, at=f"nodeSelector.{key}") for key in value if (message := label_key_problem(key))])
+        found = []
+        for key in value:
+            try:
+                check_label_key(key)
+            except ValueError as err:
+                found.append(Refusal(str(err), at=f"nodeSelector.{key}"))
+        raise_all(found)
         return value
 
     @field_validator("resources")
