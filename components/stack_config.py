@@ -13,7 +13,7 @@ from flux_bootstrap.github_env import environment_problems
 from flux_bootstrap.plan import Plan, plan
 from flux_bootstrap.settings import SETTING_NAMES, STRUCTURED_SETTINGS, SecretValue, Settings, StackValue, resolve_settings
 from flux_bootstrap.settings.stack_keys import CREDENTIALS, misspelt_namespace, namespace_message, plain_credential
-from flux_bootstrap.validation import helm_values_problems
+from flux_bootstrap.validation import helm_values_render
 
 
 def config_keys() -> set[str]:
@@ -61,9 +61,7 @@ def load_plan(project_dir: Path) -> Plan:
     cannot render with the carried chart are one: the run stops before anything is created."""
     settings = load_settings(project_dir)
     planned = plan(settings)
-    unrenderable = helm_values_problems(settings, planned.release.values, source=f"stack '{settings.stack}' settings")
-    if unrenderable:
-        raise ConfigError(unrenderable)
+    helm_values_render(settings, planned.release.values, source=f"stack '{settings.stack}' settings")  # raises
     return planned
 
 

@@ -37,6 +37,7 @@ from .validation import (
     HELM_VALUES_SETTING,
     chart_objects,
     helm_values_problems,
+    helm_values_render,
     validate_chart_objects,
     validate_helm_values,
     validate_object,
@@ -109,11 +110,9 @@ def schema_problems(planned: Plan) -> list[str]:
     return problems + validate_helm_values(planned.release.values)
 
 
-def render_problems(settings: Settings, stack_file: StackFile, project_dir: Path, values: dict[str, Any]) -> list[Problem]:
-    """helmValues that Helm cannot render with the carried chart, as a problem of that setting."""
-    return helm_values_problems(
-        settings, values, source=display_path(stack_file.path, project_dir), line=stack_file.lines.get(HELM_VALUES_SETTING)
-    )
+def helm_values_place(stack_file: StackFile, project_dir: Path) -> dict[str, Any]:
+    """Where a problem of helmValues is told: the stack file and the setting's line."""
+    return {"source": display_path(stack_file.path, project_dir), "line": stack_file.lines.get(HELM_VALUES_SETTING)}
 
 
 # Files beside the config that hold a secret, and what leaks when one is committed.
@@ -187,7 +186,7 @@ def check_report(project_dir: Path, stack: str, *, require_token: bool) -> Check
         planned = plan(settings)
         report.schema = schema_problems(planned)
         # Only with helmValues set: the only values no key check fully covers (keeps check fast).
-        report.problems += render_problems(settings, stack_file, project_dir, planned.release.values)
+        report.problems += helm_values_problems(settings, planned.release.values, **helm_values_place(stack_file, project_dir))
     except ConfigError as err:  # the carried chart archive is missing or altered
         report.problems += err.problems
         return report
@@ -309,15 +308,19 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
         print(err, file=sys.stderr)
         return PROBLEMS
     version = settings.source.chart_version
+    rendered = None  # the chart's objects, for --chart
     if view == "chart":
         if not chart.is_carried(version):
             print(f"flux2 chart {version} is not carried in charts/, so its objects cannot be rendered offline; "
                   f"carried: {', '.join(sorted(chart.CARRIED))}.", file=sys.stderr)
             return PROBLEMS
-        failed = render_problems(settings, stack_file, project_dir, planned.release.values)
-        if failed:
-            print(ConfigError(failed), file=sys.stderr)
+        try:  # rendered once: in the bounded child when the stack sets helmValues (the check), else here
+            rendered = helm_values_render(settings, planned.release.values, **helm_values_place(stack_file, project_dir))
+        except ConfigError as err:
+            print(err, file=sys.stderr)
             return PROBLEMS
+        if rendered is None:
+            rendered = chart_objects(version, planned.release.values)
     if not chart.is_carried(version):
         print(f"warning: {chart.describe(version)}", file=sys.stderr)
     if view == "values":
@@ -325,18 +328,18 @@ def render(project_dir: Path, stack: str, *, view: str = "objects", output: str 
     objects = planned_objects(planned)
     if output == "json":
         problems = []
-        if view == "chart":
-            rendered = chart_objects(version, planned.release.values)
+        if rendered is not None:
             problems = validate_chart_objects(rendered, chart.KNOWN_VERSIONS[version].min_kubernetes)
             objects += [redacted(r.object) for r in rendered]
             for problem in problems:
                 print(f"schema problem: {problem}", file=sys.stderr)
         print_json({"apiVersion": "v1", "kind": "List", "items": objects})
         return PROBLEMS if problems else OK
-    return render_text(planned, stack, objects, with_chart=view == "chart")
+    return render_text(planned, stack, objects, rendered)
 
 
-def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, with_chart: bool) -> int:
+def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]],
+                rendered: tuple[chart.RenderedObject, ...] | None) -> int:
     """The objects as multi-document YAML under comment lines: what kubectl and kubeconform read."""
     settings = planned.settings
     version = settings.source.chart_version
@@ -352,8 +355,8 @@ def render_text(planned: Plan, stack: str, objects: list[dict[str, Any]], *, wit
     )
     problems: list[str] = []
     chart_text = ""
-    if with_chart:
-        summary, chart_text, problems = render_chart_objects(version, planned.release.values)
+    if rendered is not None:  # render --chart
+        summary, chart_text, problems = render_chart_objects(version, rendered)
         header += summary
     sys.stdout.write(header + yaml.safe_dump_all(objects, sort_keys=False, explicit_start=True) + chart_text)
     return PROBLEMS if problems else OK
@@ -373,11 +376,10 @@ def render_values(planned: Plan, stack: str, output: str) -> int:
     return OK
 
 
-def render_chart_objects(version: str, values: dict[str, Any] | None = None) -> tuple[str, str, list[str]]:
+def render_chart_objects(version: str, objects: tuple[chart.RenderedObject, ...]) -> tuple[str, str, list[str]]:
     """Every object the Helm release creates, after a summary line: each under a comment naming
     its template and whether it is a Helm hook (run by Helm around the install, not kept with the
     release). Also the objects' problems against the Kubernetes schemas (strict)."""
-    objects = chart_objects(version, values)
     kubernetes = chart.KNOWN_VERSIONS[version].min_kubernetes
     problems = validate_chart_objects(objects, kubernetes)
     summary = (

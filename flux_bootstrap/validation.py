@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from . import chart
-from .errors import Problem
+from .errors import ConfigError, Problem
 from .chart.values import RELEASE_NAME
 from .manifests import NAMESPACE
 from .settings import Settings
@@ -132,13 +132,13 @@ def _templates(version: str) -> frozenset[str]:
         return frozenset(member.name for member in archive.getmembers() if member.isfile() and "/templates/" in member.name)
 
 
-def chart_render_problem(version: str, values: dict[str, Any]) -> str | None:
-    """None when Helm renders the carried chart `version` with the release's `values` into
-    Kubernetes objects, in a child process bounded in time and memory; else why not, in our words.
-    Helm's own error may quote a value, so of it only the path of the chart template that failed is
-    kept, and only when the chart has it."""
+def bounded_render(version: str, values: dict[str, Any]) -> tuple[chart.RenderedObject, ...]:
+    """The carried chart `version` rendered with the release's `values` in a child process bounded
+    in time and memory. Raises ValueError, in our words, when Helm cannot render it into Kubernetes
+    objects. Helm's own error may quote a value, so of it only the path of the chart template that
+    failed is kept, and only when the chart has it."""
     try:
-        chart.render_bounded(version, values, name=RELEASE_NAME, namespace=NAMESPACE)
+        return chart.render_bounded(version, values, name=RELEASE_NAME, namespace=NAMESPACE)
     except chart.HelmFailed as err:
         template = next((found for found in _TEMPLATE.findall(str(err)) if found in _templates(version)), None)
         where = f"its template {template} fails" if template else "a template fails"
@@ -148,27 +148,38 @@ def chart_render_problem(version: str, values: dict[str, Any]) -> str | None:
         where = f"its template {err.template} {err.reason}"
         more = "Helm would refuse to install it."
     except chart.RenderLimit as err:
-        return (f"makes rendering the flux2 chart {version} exceed its bounds (it {err}), so `pulumi up` would "
-                "hang or fail. Remove what makes the chart's templates loop or grow.")
-    else:
-        return None
-    return (
+        raise ValueError(f"makes rendering the flux2 chart {version} exceed its bounds (it {err}), so `pulumi up` "
+                         "would hang or fail. Remove what makes the chart's templates loop or grow.") from None
+    raise ValueError(
         f"makes Helm fail to render the flux2 chart {version} ({where}): a value here does not fit what the "
         "chart's templates expect (such as text or a template where they expect objects), so `pulumi up` would "
         f"fail. Correct or remove it; {more}"
     )
 
 
+def helm_values_render(
+    settings: Settings, values: dict[str, Any], *, source: str, line: int | None = None
+) -> tuple[chart.RenderedObject, ...] | None:
+    """The chart's objects for the release's `values` when the stack sets helmValues, rendered
+    bounded (see bounded_render); None otherwise (our own values are proven by the tests) and for a
+    chart version not carried (it cannot be rendered offline). Raises ConfigError naming the
+    setting helmValues, as from `source` at `line`, when Helm cannot render them."""
+    if not settings.tuning.helm_values or not chart.is_carried(settings.source.chart_version):
+        return None
+    try:
+        return bounded_render(settings.source.chart_version, values)
+    except ValueError as err:
+        field = f"{settings.project}:{HELM_VALUES_SETTING}"
+        raise ConfigError([Problem(source, str(err), field=field, line=line, label="setting")]) from None
+
+
 def helm_values_problems(
     settings: Settings, values: dict[str, Any], *, source: str, line: int | None = None
 ) -> list[Problem]:
-    """The problem of the stack setting helmValues when Helm cannot render the carried chart with
-    the release's `values` (see chart_render_problem), named as from `source` at `line`.
-    Renders only when the stack sets helmValues (our own values are proven by the tests) and the
-    chart version is carried (another one cannot be rendered offline)."""
-    if not settings.tuning.helm_values or not chart.is_carried(settings.source.chart_version):
-        return []
-    message = chart_render_problem(settings.source.chart_version, values)
-    if message is None:
-        return []
-    return [Problem(source, message, field=f"{settings.project}:{HELM_VALUES_SETTING}", line=line, label="setting")]
+    """The problem of helmValues when Helm cannot render the carried chart with them (see
+    helm_values_render), for a caller that collects problems."""
+    try:
+        helm_values_render(settings, values, source=source, line=line)
+    except ConfigError as err:
+        return err.problems
+    return []

@@ -9,7 +9,7 @@ from flux_bootstrap import chart, manifests, validation
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.settings import DEFAULT_CHART_VERSION, resolve_settings
 from flux_bootstrap.chart.presets import REQUEUE_DEPENDENCY_FLAG, SIZES
-from flux_bootstrap.validation import chart_render_problem, helm_values_problems, validate_chart_objects, validate_object
+from flux_bootstrap.validation import bounded_render, helm_values_problems, helm_values_render, validate_chart_objects, validate_object
 
 V = DEFAULT_CHART_VERSION
 KUBERNETES = chart.KNOWN_VERSIONS[V].min_kubernetes
@@ -260,14 +260,30 @@ UNRENDERABLE = {
 }
 
 
+def refusal(values) -> str:
+    """Why the bounded render of the carried chart with `values` is refused."""
+    with pytest.raises(ValueError) as err:
+        bounded_render(V, values)
+    return str(err.value)
+
+
+def test_the_bounded_render_gives_the_charts_objects(config_dir):
+    settings = settings_of(config_dir, helmValues={"logLevel": "debug"})
+    release = manifests.helm_release(settings)
+    rendered = helm_values_render(settings, release.values, source="s")
+    assert rendered == bounded_render(V, release.values) == chart.render(V, release.values, name=release.name,
+                                                                         namespace=release.namespace)
+    assert helm_values_render(settings_of(config_dir), release.values, source="s") is None  # no helmValues: ours
+
+
 @pytest.mark.parametrize("extra,fragment", UNRENDERABLE.values(), ids=UNRENDERABLE.keys())
 def test_values_helm_cannot_render_are_told_without_helms_text(config_dir, extra, fragment):
     # Template syntax is refused with the settings already; what reaches Helm is still told safely.
     settings = settings_of(config_dir, helmValues={"logLevel": "debug"})
     release = manifests.helm_release(settings)
     release.values["extraObjects"] = extra
-    message = chart_render_problem(V, release.values)
-    assert message is not None and fragment in message, message
+    message = refusal(release.values)
+    assert fragment in message, message
     assert message.startswith(f"makes Helm fail to render the flux2 chart {V} (") and MARK not in message
     (problem,) = helm_values_problems(settings, release.values, source="stack 'dev' settings", line=7)
     assert (problem.field, problem.line, problem.text) == ("flux-bootstrap:helmValues", 7, message)
@@ -278,13 +294,13 @@ def test_only_template_paths_of_the_chart_are_kept_from_helms_error(monkeypatch)
         raise chart.HelmFailed(f'template: gotpl:1:3: executing "{MARK}/templates/x.yaml" at <.Values.{MARK}>: nil pointer')
 
     monkeypatch.setattr(chart, "render_bounded", failing)
-    message = chart_render_problem(V, {})
-    assert message is not None and "(a template fails)" in message and MARK not in message
+    message = refusal({})
+    assert "(a template fails)" in message and MARK not in message
 
 
 def test_renders_only_with_helm_values_set_and_a_carried_chart(config_dir):
     broken = {"extraObjects": ["not an object"]}
-    assert chart_render_problem(V, broken) is not None
+    assert refusal(broken)
     # The values passed are the release's: without helmValues (or offline-unrenderable), no render.
     assert helm_values_problems(settings_of(config_dir), broken, source="s") == []
     assert helm_values_problems(settings_of(config_dir, chartVersion="2.17.2", helmValues={"logLevel": "debug"}),
@@ -302,5 +318,5 @@ def test_template_syntax_in_helm_values_is_refused_before_helm(config_dir, extra
 def test_a_render_past_its_bounds_is_a_problem_not_a_hang(monkeypatch):
     # The child process that renders the user's values gets 1 second: a real slow render stops there.
     monkeypatch.setattr(chart, "RENDER_SECONDS", 0.001)
-    message = chart_render_problem(V, {})
-    assert message is not None and "exceed its bounds (it took Helm longer than 0.001 s)" in message
+    message = refusal({})
+    assert "exceed its bounds (it took Helm longer than 0.001 s)" in message

@@ -76,6 +76,27 @@ def test_render_chart_shows_the_objects_of_the_tuned_release(project, capsys):
         assert all(c["image"].startswith("mirror.example.com:5000/fluxcd/") for c in spec["containers"])
 
 
+@pytest.mark.parametrize("output", [(), ("-o", "json")])
+def test_render_chart_with_helm_values_renders_the_chart_once(project, capsys, monkeypatch, output):
+    # The stack sets helmValues: the bounded child's render is both the check and the output.
+    from flux_bootstrap import chart
+
+    calls = {"bounded": 0, "here": 0}
+    bounded, here = chart.render_bounded, chart.render
+
+    def count(name, render):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return render(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(chart, "render_bounded", count("bounded", bounded))
+    monkeypatch.setattr(chart, "render", count("here", here))
+    code, out, err = run_cli(project, "render", "--stack", "dev", "--chart", *output, capsys=capsys)
+    assert (code, err) == (0, "") and "flux2-flux-migrate" in out
+    assert calls == {"bounded": 1, "here": 0}
+
+
 @pytest.mark.parametrize(
     "edit,expected",
     [

@@ -220,11 +220,12 @@ def test_render_chart_redacts_the_secrets_the_chart_renders(monkeypatch):
     from flux_bootstrap import cli
     from flux_bootstrap.chart.tuning import chart_values
     from flux_bootstrap.settings.tuning_settings import TuningSettings
+    from flux_bootstrap.validation import chart_objects
 
     plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "extra", "namespace": "flux-system"},
              "stringData": {"password": "hunter2 is plain"}, "data": {"user": "YWRtaW4="}}
     values = {**chart_values(TuningSettings(), "2.18.3"), "extraObjects": [plain]}
-    _, text, _ = cli.render_chart_objects("2.18.3", values)
+    _, text, _ = cli.render_chart_objects("2.18.3", chart_objects("2.18.3", values))
     assert "hunter2" not in text and "YWRtaW4=" not in text
     extra = [d for d in yaml.safe_load_all(text) if d and d.get("kind") == "Secret" and d["metadata"]["name"] == "extra"]
     assert extra and extra[0]["stringData"] == {"password": "<redacted>"} and extra[0]["data"] == {"user": "<redacted>"}

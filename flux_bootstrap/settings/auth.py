@@ -55,7 +55,6 @@ from .fields import SecretValue, StackBool, refusing, unmatched
 from .files import display_path, read_secret_text
 from .messages import Refusal, raise_all
 
-AuthMode = Literal["deploy-key", "github-app", "https"]
 KeyAlgorithm = Literal["ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-4096"]
 APP_KEY_SETTING = "githubAppPrivateKey"
 APP_KEY_FILE = "github-app.pem"  # beside the config files; gitignored
