@@ -68,6 +68,65 @@ def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(object)"
 
 
+# Namespace and Secret, the core kinds the program emits: their strict schemas for KUBERNETES_VERSION
+# and only the definitions they reach, taken from kubernetes-validate by scripts/chart_schemas.py
+# (tests/test_validation.py compares). Its 1.4 MB of definitions, read per object, cost `check`
+# more than the validation itself.
+CORE_KINDS = {"Namespace": "namespace-v1", "Secret": "secret-v1"}
+CORE_SCHEMAS = chart.CHARTS_DIR / f"kubernetes-{KUBERNETES_VERSION}.core-schemas.json"
+_DEFINITION_REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
+
+
+def core_schemas(kubernetes_version: str = KUBERNETES_VERSION) -> dict[str, Any]:
+    """From kubernetes-validate's strict schemas (of the newest version not above
+    `kubernetes_version`, as it picks): each core kind's schema, and the definitions document
+    holding only the definitions those reach."""
+    import json
+    from importlib.resources import files
+
+    from kubernetes_validate.utils import all_versions, major_minor
+
+    version = [v for v in all_versions() if major_minor(v) <= major_minor(kubernetes_version)][-1]
+    folder = files("kubernetes_validate") / "kubernetes-json-schema" / f"v{version}-local-strict"
+    kinds = {kind: json.loads((folder / f"{file}.json").read_text()) for kind, file in CORE_KINDS.items()}
+    document = json.loads((folder / "_definitions.json").read_text())
+    reached: set[str] = set()
+    pending: list[Any] = list(kinds.values())
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            match = _DEFINITION_REF.match(str(node.get("$ref", "")))
+            if match and match[1] not in reached:
+                reached.add(match[1])
+                pending.append(document["$defs"][match[1]])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    definitions = {**{k: v for k, v in document.items() if k != "$defs"},
+                   "$defs": {name: document["$defs"][name] for name in sorted(reached)}}
+    return {"kinds": kinds, "definitions": definitions}
+
+
+@lru_cache(maxsize=None)
+def _core_validator(kind: str):
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    schemas = json.loads(CORE_SCHEMAS.read_text())
+    schema = schemas["kinds"][kind]
+    registry = Resource.from_contents(schema) @ (Resource.from_contents(schemas["definitions"]) @ Registry())
+    return Draft202012Validator(schema, registry=registry)  # as kubernetes-validate checks them
+
+
+def _core_problems(obj: dict[str, Any], name: str) -> list[str]:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_core_validator(str(obj["kind"])).iter_errors(obj))  # the one kubernetes-validate reports
+    return [] if error is None else [f"{name}: {_path(error)}: {error.message}"]
+
+
 def _kubernetes_problems(obj: dict[str, Any], name: str, kubernetes_version: str) -> list[str]:
     import kubernetes_validate
 
@@ -96,8 +155,8 @@ def validate_object(obj: dict[str, Any], chart_version: str = chart.NEWEST_CARRI
             return [f"{name}: the flux2 chart {chart.schema_version(chart_version)} serves no {kind} {obj.get('apiVersion')}"]
         errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))
         return [f"{name}: {_path(e)}: {e.message}" for e in errors]
-    if kind in ("Namespace", "Secret"):
-        return _kubernetes_problems(obj, name, KUBERNETES_VERSION)
+    if kind in CORE_KINDS and obj.get("apiVersion") == "v1":
+        return _core_problems(obj, name)
     return [f"{name}: no schema known for kind {kind!r}"]
 
 

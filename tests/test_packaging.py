@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from flux_bootstrap import __version__, chart
+from flux_bootstrap import __version__, chart, validation
 
 from helpers import ROOT
 
@@ -41,6 +41,9 @@ def test_the_wheel_carries_the_package_and_the_chart(installed):
     site, _ = installed
     for version, carried in chart.CARRIED.items():
         assert (site / "flux_bootstrap" / "charts" / carried.file).read_bytes() == carried.path.read_bytes()
+        assert (site / "flux_bootstrap" / "charts" / carried.schemas_path.name).is_file()
+    core = validation.CORE_SCHEMAS
+    assert (site / "flux_bootstrap" / "charts" / core.name).read_bytes() == core.read_bytes()
     assert (site / "flux_bootstrap" / "settings" / "__init__.py").is_file()
     assert not (site / "components").exists() and not (site / "tests").exists()  # the Pulumi program stays in the project
 

@@ -85,3 +85,43 @@ def test_chart_objects_are_strict(settings):
     assert validation.validate_chart_objects([service], "1.33") == []
     service.object["spec"]["portz"] = []
     assert len(validation.validate_chart_objects([service], "1.33")) == 1
+
+
+def test_the_committed_core_schemas_are_kubernetes_validates():
+    import importlib.util
+    import json
+
+    from helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("chart_schemas", ROOT / "scripts" / "chart_schemas.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert validation.CORE_SCHEMAS.read_text() == script.core_schemas_text(), (
+        "the core schema file differs from kubernetes-validate's: run .venv/bin/python scripts/chart_schemas.py"
+    )
+    assert set(json.loads(validation.CORE_SCHEMAS.read_text())["kinds"]) == {"Namespace", "Secret"}
+
+
+NAMESPACE_OBJ = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flux-system", "labels": {"a": "b"}}}
+SECRET_OBJ = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "metadata": {"name": "flux-system", "namespace": "flux-system"}, "stringData": {"identity": "x"}}
+CORE_CASES = {
+    "a namespace": NAMESPACE_OBJ,
+    "a secret": SECRET_OBJ,
+    "an unknown top-level field": {**NAMESPACE_OBJ, "spek": {}},
+    "an unknown metadata field": {**SECRET_OBJ, "metadata": {"name": "x", "namespaces": "y"}},
+    "a label of another type": {**NAMESPACE_OBJ, "metadata": {"name": "x", "labels": {"a": 1}}},
+    "data that is not a map": {**SECRET_OBJ, "data": ["x"]},
+    "immutable that is not a boolean": {**SECRET_OBJ, "immutable": "yes"},
+    "owner references without their uid": {**SECRET_OBJ, "metadata": {"name": "x", "ownerReferences": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "c"}]}},
+}
+
+
+@pytest.mark.parametrize("obj", CORE_CASES.values(), ids=CORE_CASES.keys())
+def test_namespace_and_secret_get_kubernetes_validates_verdict(obj):
+    # The committed subset answers as kubernetes-validate does with all its definitions.
+    name = validation._name(obj)
+    expected = validation._kubernetes_problems(obj, name, validation.KUBERNETES_VERSION)
+    assert validate_object(obj) == expected
+    assert (expected == []) == (obj in (NAMESPACE_OBJ, SECRET_OBJ))
