@@ -294,14 +294,31 @@ def test_helm_values_may_set_what_an_unset_setting_would(config_dir, helm_values
     assert resolve(config_dir.parent, helmValues=helm_values).tuning.helm_values == helm_values
 
 
+def nested(keys, value):
+    for key in reversed(keys):
+        value = {key: value}
+    return value
+
+
 @pytest.mark.parametrize("name", sorted(switches(TuningSettings)))
-def test_helm_values_cannot_set_a_switch_of_a_setting(config_dir, name):
+def test_helm_values_on_a_switch_are_refused_as_it_says(config_dir, name):
+    # Owned: never through helmValues. Not owned: through helmValues while the setting is unset.
     marker, field = switches(TuningSettings)[name]
-    helm_values: dict = not field.default
-    for key in reversed(marker.keys):
-        helm_values = {key: helm_values}
-    with pytest.raises(ConfigError) as err:
-        resolve(config_dir.parent, helmValues=helm_values)
-    (problem,) = err.value.problems
-    assert problem.field == f"flux-bootstrap:helmValues.{marker.path}"
-    assert f"is set by the stack setting {field.alias or name}; use that setting instead." in problem.message
+    setting = field.alias or name
+    helm_values = nested(marker.keys, not field.default)
+    for stack in ([{}] if marker.owned else []) + [{setting: str(not field.default).lower()}]:
+        with pytest.raises(ConfigError) as err:
+            resolve(config_dir.parent, helmValues=helm_values, **stack)
+        (problem,) = err.value.problems
+        assert problem.field == f"flux-bootstrap:helmValues.{marker.path}"
+        assert f"is set by the stack setting {setting}" in problem.message
+    if not marker.owned:
+        assert resolve(config_dir.parent, helmValues=helm_values).tuning.helm_values == helm_values
+
+
+def test_openshift_set_through_helm_values_still_works(config_dir):
+    # Before the setting existed, helmValues was the way; those stacks keep their value.
+    from flux_bootstrap.chart.tuning import chart_values
+
+    settings = resolve(config_dir.parent, helmValues={"distro": {"openshift": True}})
+    assert chart_values(settings.tuning, settings.source.chart_version)["distro"] == {"openshift": True}

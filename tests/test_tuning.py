@@ -156,6 +156,7 @@ def test_every_switch_is_a_boolean_setting_and_a_boolean_value_of_the_chart():
             assert isinstance(node, dict) and key in node, (name, marker.path)
             node = node[key]
         assert isinstance(node, bool) and isinstance(field.default, bool), name
+        assert node == field.default, name  # left alone, the setting is what the chart does
         assert TuningSettings(**{name: "true"}).model_dump()[name] is True  # a stack setting's text
 
 

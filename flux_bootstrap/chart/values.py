@@ -142,15 +142,18 @@ OWNED: dict[tuple[str, ...], str] = {
 }
 
 
-
 @dataclass(frozen=True)
 class ChartSwitch:
     """Marks a boolean stack setting that is one chart value (`Annotated[StackBool, ChartSwitch(
     "policies.create")]` on its field): the release gets the setting's value there whenever it is
-    not the setting's default (a stack that leaves it alone gets no diff), and `helmValues` may not
-    set it. Such a setting needs no builder and no entry in OWNED."""
+    not the setting's default (a stack that leaves it alone gets no diff). Such a setting needs no
+    builder and no entry in OWNED or SETTING_PATHS."""
 
     path: str  # dotted, as in the chart's values.yaml
+    # True: `helmValues` may never set the path (as OWNED). False: it may while the setting is at
+    # its default (as SETTING_PATHS), so stacks that set the value there before the setting
+    # existed keep working.
+    owned: bool = True
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -173,9 +176,20 @@ def switch_values(settings: BaseModel) -> dict[str, Any]:
     return values
 
 
-def switch_owners(model: type[BaseModel]) -> dict[tuple[str, ...], str]:
-    """Key path -> the stack setting whose switch it is, for the override policy (as OWNED)."""
-    return {marker.keys: field.alias or name for name, (marker, field) in switches(model).items()}
+def switch_paths(model: type[BaseModel], values: dict[str, Any]) -> tuple[dict[tuple[str, ...], str],
+                                                                         dict[tuple[str, ...], tuple[str, ...]]]:
+    """For the override policy, by key path: the owned switches' settings (as OWNED), and the
+    settings of the other switches that `values` (by field name) set off their default (as
+    setting_paths)."""
+    owned, written = {}, {}
+    for name, (marker, field) in switches(model).items():
+        setting = field.alias or name
+        if marker.owned:
+            owned[marker.keys] = setting
+        elif values.get(name, field.default) != field.default:
+            written[marker.keys] = (setting,)
+    return owned, written
+
 
 # Values a dedicated stack setting writes when it is set: `helmValues` may write them only while
 # that setting is unset (else it would silently replace what the setting wrote, lists included).
@@ -279,14 +293,14 @@ def _walk(values: dict[str, Any], defaults: dict[str, Any], path: tuple[str, ...
 
 def override_problems(
     overrides: dict[str, Any], defaults: dict[str, Any], settings: Iterable[str] = (),
-    switched: dict[tuple[str, ...], str] | None = None,
+    switched: tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], tuple[str, ...]]] = ({}, {}),
 ) -> list[tuple[str, str]]:
     """(dotted key path, message) for each problem of the stack's `helmValues`: a value the
-    program protects or a setting owns (OWNED, and the `switched` paths of ChartSwitch settings),
-    a value one of the stack settings that are set (`settings`, by name) writes, then every value
-    problem against the chart's values.yaml."""
-    written = setting_paths(settings)
-    owned = {**OWNED, **(switched or {})}
+    program protects or a setting owns (OWNED, and the owned ChartSwitch paths), a value one of the
+    stack settings that are set (`settings`, by name; and the set ChartSwitch settings of
+    `switched`, see switch_paths) writes, then every value problem against the chart's values.yaml."""
+    owned = {**OWNED, **switched[0]}
+    written = {**setting_paths(settings), **switched[1]}
     found: dict[str, str] = {}
     for path in (*PROTECTED, *owned, *written):
         if path in PROTECTED:

@@ -34,7 +34,7 @@ from ..chart.values import (
     SETTING_PATHS,
     ChartSwitch,
     override_problems,
-    switch_owners,
+    switch_paths,
 )
 from ..chart.presets import SIZES, Size
 from ..yaml_source import MAX_DEPTH, MAX_NODES
@@ -191,9 +191,11 @@ class TuningSettings(Group):
         "With multitenancy, the service account tenants' Kustomizations and HelmReleases run as when "
         "they name none. Empty means `default`."
     ))
-    openshift: Annotated[StackBool, ChartSwitch("distro.openshift")] = Field(False, description=(
-        "Run on OpenShift or OKD: the controllers take their user ids from OpenShift's nonroot "
-        "SecurityContextConstraints (the chart adds a ClusterRole flux-scc to use it) instead of fixed ones."))
+    # Not owned: helmValues.distro.openshift, the only way before this setting, still works.
+    openshift: Annotated[StackBool, ChartSwitch("distro.openshift", owned=False)] = Field(False, description=(
+        "Run on OpenShift or OKD: the controllers leave their user ids to OpenShift (no fixed ones), and the "
+        "chart binds the nonroot SecurityContextConstraints to their service accounts (source-watcher's not "
+        "included in chart 2.18.3)."))
     registry: Registry | None = Field(None, description=(
         "A registry host and path that mirrors ghcr.io/fluxcd, for every Flux image (controllers and "
         "the chart's jobs). Empty means ghcr.io/fluxcd."
@@ -266,7 +268,7 @@ class TuningSettings(Group):
         except ConfigError as err:  # the carried archive is missing or altered
             raise Refusals(Refusal.of(p) for p in err.problems) from None
         set_settings = _set_settings(info.data)
-        switched = switch_owners(TuningSettings)
+        switched = switch_paths(TuningSettings, info.data)
         raise_all([Refusal(message, at=f"helmValues.{path}")
                    for path, message in override_problems(value, defaults, set_settings, switched)])
         return value
