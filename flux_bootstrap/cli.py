@@ -241,11 +241,11 @@ def print_check(report: CheckReport, strict: bool) -> None:
         f"(auth {settings.auth.mode}), "
         f"flux2 chart {settings.source.chart_version}; {report.objects} objects and the Helm values match their schemas"
     )
-    print(f"target: {report.target}")
+    print(f"target: {known(report.target, 'a check without problems has its target')}")
     for line in report.loop:
         print(f"loop: {line}")
     if chart.is_carried(settings.source.chart_version):  # otherwise it is a warning, above
-        print(f"chart: {report.chart}")
+        print(f"chart: {known(report.chart, 'a check without problems describes its chart')}")
 
 
 def check_json(report: CheckReport, passed: bool) -> dict[str, Any]:

@@ -50,25 +50,28 @@ def _accepted(name: str, value: str, settings: Settings) -> bool:
     return False  # the App variables
 
 
-def _message(name: str, settings: Settings) -> str:
+def _problem(name: str, settings: Settings) -> Problem:
+    """What the variable would do, and the fix: unset it (and where this stack's value goes)."""
     fix = f"Unset it for the run (unset {name}) or in the shell's profile."
     if name in OWNER_VARIABLES:
-        return (
+        message = (
             f"is set to another account than the repository's owner {settings.repo.owner}. The GitHub provider "
             "takes it before the owner the program passes, so the preflight lookups and the deploy key would "
-            f"reach that account's repository. {fix}"
+            "reach that account's repository."
         )
-    if name == BASE_URL_VARIABLE:
-        return (
+    elif name == BASE_URL_VARIABLE:
+        message = (
             f"is set to another API address than this stack's ({settings.auth.api_base_url}). The GitHub provider "
-            f"takes its server from it, so a run could talk to another server. {fix} A GitHub Enterprise Server "
-            "is chosen with the githubUrl setting."
+            "takes its server from it, so a run could talk to another server."
         )
-    return (
-        f"is set. With {', '.join(APP_VARIABLES)} the GitHub provider authenticates as that GitHub App even when "
-        f"the program passes a token, so the lookups and the deploy key could act on another repository. {fix} "
-        "This stack's App, if any, is set with githubAppId, githubAppInstallationId and githubAppPrivateKey."
-    )
+        fix += " A GitHub Enterprise Server is chosen with the githubUrl setting."
+    else:
+        message = (
+            f"is set. With {', '.join(APP_VARIABLES)} the GitHub provider authenticates as that GitHub App even "
+            "when the program passes a token, so the lookups and the deploy key could act on another repository."
+        )
+        fix += " This stack's App, if any, is set with githubAppId, githubAppInstallationId and githubAppPrivateKey."
+    return Problem(SOURCE, message, field=name, label=LABEL, fix=fix)
 
 
 def environment_problems(environ: Mapping[str, str], settings: Settings) -> list[Problem]:
@@ -76,7 +79,7 @@ def environment_problems(environ: Mapping[str, str], settings: Settings) -> list
     if not needs_github(settings):
         return []
     return [
-        Problem(SOURCE, _message(name, settings), field=name, label=LABEL)
+        _problem(name, settings)
         for name in VARIABLES
         if environ.get(name) and not _accepted(name, environ[name], settings)
     ]

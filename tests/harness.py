@@ -8,6 +8,7 @@ Stack config is built as the Pulumi CLI builds it: Pulumi.yaml defaults, then st
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import os
@@ -365,7 +366,11 @@ def run_program(
 
     @pulumi.runtime.test
     def program():
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        try:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        finally:  # __main__ freezes the heap for its one run; a suite runs it hundreds of times
+            gc.unfreeze()
+            gc.enable()
 
     program()
 

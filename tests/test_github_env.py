@@ -32,6 +32,8 @@ def test_each_variable_is_refused_by_name_never_by_value(config_dir, name):
     assert text.startswith(f"variable '{name}': ")
     assert f"unset {name}" in text
     assert OTHER not in text and OTHER.lower() not in text.lower()
+    # What it would do, then what to do: unset it.
+    assert problem.fix.startswith(f"Unset it for the run (unset {name})") and "unset" not in problem.message
 
 
 def test_every_variable_set_gives_one_problem_each_in_a_fixed_order(config_dir):

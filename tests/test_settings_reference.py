@@ -2,6 +2,7 @@
 
 import importlib.util
 
+import pytest
 import yaml
 
 from flux_bootstrap.settings.stack import SETTING_NAMES
@@ -49,10 +50,16 @@ def test_a_drift_of_either_file_is_caught_and_rewritten(tmp_path, monkeypatch, c
     assert yaml.safe_load(project.read_text())["config"]["protect"]["type"] == "boolean"
 
 
-def test_the_project_file_keeps_what_is_above_the_settings():
+def test_the_project_file_keeps_what_is_above_the_settings(tmp_path, monkeypatch):
+    project = tmp_path / "Pulumi.yaml"
+    project.write_text("name: other\n# kept as written\n# Stack settings: stale\nconfig:\n  gone: {}\n")
+    monkeypatch.setattr(reference, "PROJECT_FILE", project)
     generated = reference.project_file()
-    assert generated.startswith((ROOT / "Pulumi.yaml").read_text().split("\n# Stack settings", 1)[0])
-    assert yaml.safe_load(generated)["runtime"]["options"]["virtualenv"] == ".venv"
+    assert generated.startswith("name: other\n# kept as written\n# Stack settings, generated")
+    assert "gone" not in yaml.safe_load(generated)["config"] and "protect" in yaml.safe_load(generated)["config"]
+    project.write_text("name: other\nconfig: {}\n")  # no marker: nothing is written blindly
+    with pytest.raises(SystemExit, match="no line starting with '# Stack settings'"):
+        reference.project_file()
 
 
 def test_types_defaults_and_allowed_values_come_from_the_schema():

@@ -264,7 +264,7 @@ class DeployKeyAuth(_Auth):
     def _key_for_host(cls, value: KeyAlgorithm | None, info: ValidationInfo) -> KeyAlgorithm:
         azure = known_kind(info) == KIND_AZURE
         if azure and value not in (None, "rsa-4096"):
-            raise ValueError("must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys: "
+            raise ValueError("must be rsa-4096 for Azure DevOps, which accepts only RSA SSH keys. Set it: "
                              "pulumi config set keyAlgorithm rsa-4096")
         return value or ("rsa-4096" if azure else "ed25519")  # ed25519, as `ssh-keygen` makes today
 
@@ -345,7 +345,7 @@ class GitHubAppAuth(_Https):
     def _app_id_given(cls, value: str | None) -> str:
         if value is None:
             raise ValueError("is required with `auth: github-app`: the App ID from the App's settings page. "
-                             "pulumi config set githubAppId 123456")
+                             "Set it: pulumi config set githubAppId 123456")
         return value
 
     @field_validator("installation_owner")
