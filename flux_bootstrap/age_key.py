@@ -81,7 +81,7 @@ def parse_identity(text: str) -> str:
             f"{len(identities)} age identities found; keep exactly one: the one the repository's "
             "files are encrypted to."
         )
-    identity = _checked(identities[0])
+    identity = _valid_identity(identities[0])
     recipient = _recipient(identity)
     if any(commented != recipient for commented in commented_recipients):
         raise AgeKeyError(
@@ -109,7 +109,7 @@ def identity_from_random_bytes(b64: str) -> str:
         raise AgeKeyError(f"the random key material holds {len(raw)} bytes; an age X25519 key needs {RANDOM_BYTES}.")
     # age writes the bech32 string in lower case and then upper-cases all of it.
     encoded = bech32.bech32_encode(_HRP, bech32.convertbits(raw, 8, 5))
-    return _checked(encoded.upper())
+    return _valid_identity(encoded.upper())
 
 
 def recipient_of(identity: str) -> str:
@@ -162,7 +162,7 @@ def _what_is(line: str) -> str:
     return "not an age identity"
 
 
-def _checked(candidate: str) -> str:
+def _valid_identity(candidate: str) -> str:
     """`candidate` if it is a valid upper-case age X25519 identity; AgeKeyError otherwise."""
     if candidate != candidate.upper():
         raise AgeKeyError(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Callable, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, StrictStr
 
 from ..git_ref import check_branch_name
-from ..git_url import RepoUrl as ParsedRepoUrl, parse_repo_url
+from ..git_url import RepoUrl, parse_repo_url
 
 MAX_BRANCH_BYTES = 255  # a ref is a file name in Git's ref store: one path component at most
 MAX_PATH_LENGTH = 1024
@@ -79,9 +79,9 @@ def _too_long(value: str, limit: int, *, unit: str = "characters") -> bool:
     return size > limit
 
 
-def _repo(value: object) -> ParsedRepoUrl:
+def _repo(value: object) -> RepoUrl:
     """Any host's URL; a GitHub Enterprise host (githubUrl) gets GitHub's rules in settings.auth."""
-    if isinstance(value, ParsedRepoUrl):
+    if isinstance(value, RepoUrl):
         return value
     if not isinstance(value, str):
         raise ValueError("must be a string (a repository URL).")
@@ -182,7 +182,7 @@ def stack_bool(value: Any) -> bool:
     raise ValueError("must be true or false.")
 
 
-RepoUrl = Annotated[ParsedRepoUrl, PlainValidator(_repo)]
+RepoUrlSetting = Annotated[RepoUrl, PlainValidator(_repo)]
 BranchName = Annotated[StrictStr, AfterValidator(_branch)]
 Token = Annotated[SecretStr, BeforeValidator(_token), AfterValidator(_token_present)]
 RepoPath = Annotated[StrictStr, AfterValidator(normalise_path)]

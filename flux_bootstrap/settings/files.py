@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from ..bounded_read import UnreadableFile, present, read_bytes_bounded
 from ..errors import Problem
 from ..yaml_source import EmptyFile, YamlDocument, read_mapping
-from .fields import BranchName, RepoUrl, Token
+from .fields import BranchName, RepoUrlSetting, Token
 from .messages import location, messages
 from .secret_screen import document_problems, screened_over
 
@@ -24,7 +24,7 @@ class FluxFile(BaseModel):
     """config/flux.yaml, exactly the documented schema."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    repo: RepoUrl
+    repo: RepoUrlSetting
     branch: BranchName | None = None
 
 

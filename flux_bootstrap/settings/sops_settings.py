@@ -71,14 +71,14 @@ class SopsProvided(_Sops):
         if isinstance(value, SecretStr):
             return value  # checked when it was first read
         if isinstance(value, SecretValue):
-            return None if value.plaintext is None else _checked(value.plaintext)
+            return None if value.plaintext is None else _identity_secret(value.plaintext)
         if isinstance(value, str):
-            return _checked(value)
+            return _identity_secret(value)
         known = file_facts(info)
         return _key_file(known) if known is not None else None
 
 
-def _checked(text: str, source: str | None = None) -> SecretStr:
+def _identity_secret(text: str, source: str | None = None) -> SecretStr:
     try:
         return SecretStr(age.parse_identity(text))
     except age.AgeKeyError as err:  # our own words, never the key
@@ -95,7 +95,7 @@ def _key_file(known) -> SecretStr:
         text = read_secret_text(key_file, source, age.MAX_KEY_TEXT, "an age key file")
     except UnreadableFile as err:
         raise Refusal.of(err.problem) from None
-    return _checked(text, source)
+    return _identity_secret(text, source)
 
 
 def _mode(value: Any) -> str:

@@ -11,10 +11,10 @@ from pydantic import Field, ValidationInfo
 from pydantic.fields import FieldInfo
 
 from ..errors import Problem
-from ..git_url import RepoUrl as ParsedRepoUrl
+from ..git_url import RepoUrl
 from .auth import APP_KEY_SETTING, AUTH, AUTH_MODELS, github_repo
 from .base import Facts, Group, GroupSchema, facts_validator
-from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrl, StackBool, normalise_path
+from .fields import BranchName, ChartVersion, Folder, Interval, RepoPath, RepoUrlSetting, StackBool, normalise_path
 from .files import TOKEN_SETTING
 from .gitops import COMMIT_STATUS_TOKEN_SETTING, GitOpsStack
 from .messages import Refusal
@@ -30,7 +30,7 @@ class SourceSettings(Group):
     """Where Flux reads from, how often, and which Flux it runs. The repository and branch fall
     back to config/flux.yaml (a fact), the path to clusters/<stack>."""
 
-    repo: RepoUrl | None = Field(None, validate_default=True, description=(
+    repo: RepoUrlSetting | None = Field(None, validate_default=True, description=(
         "Repository URL (GitHub, GitHub Enterprise Server, GitLab, Bitbucket, Azure DevOps, Gitea, "
         "any SSH or HTTPS Git server); overrides `repo` in config/flux.yaml."
     ))  # GitHub's rules on the githubUrl server
@@ -47,7 +47,7 @@ class SourceSettings(Group):
     config_dir: Folder = Field(DEFAULT_CONFIG_DIR, alias="configDir", description="Folder holding flux.yaml and secrets-flux.yaml, absolute or relative to the project.")
 
     @facts_validator("repo")
-    def _repo(value: ParsedRepoUrl | None, known: Facts, info: ValidationInfo) -> ParsedRepoUrl | None:
+    def _repo(value: RepoUrl | None, known: Facts, info: ValidationInfo) -> RepoUrl | None:
         from_file = value is None
         if from_file:
             if known.flux_file is None:
