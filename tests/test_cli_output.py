@@ -11,7 +11,7 @@ import yaml
 from cases import GHP
 from helpers import TOKEN
 from flux_bootstrap import chart, cli, validation
-from flux_bootstrap.errors import Problem
+from flux_bootstrap.errors import HIDDEN_NAME_HINT, Problem
 from flux_bootstrap.cli import main
 from test_cli import CONTEXT_LINE, project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
@@ -271,3 +271,16 @@ def test_check_json_keeps_a_fix_given_apart(project, capsys, monkeypatch):
     assert json.loads(out)["problems"] == [
         {"source": "Pulumi.dev.yaml", "line": None, "field": "FLUX_X", "message": "is set in this shell.", "fix": "Unset it."}
     ]
+
+
+def test_a_hidden_name_without_a_fix_still_says_what_to_do(project, capsys, monkeypatch):
+    # One sentence, no fix of its own: the fix is the advice about a pasted secret, whole.
+    hidden = Problem("Pulumi.dev.yaml", "is not a setting.", field=GHP, label="setting")
+    assert hidden.fix is None
+    monkeypatch.setattr(cli, "environment_problems", lambda environ, settings: [hidden])
+    code, out, _ = run_cli(project, "check", "--stack", "dev", "-o", "json", capsys=capsys)
+    (problem,) = json.loads(out)["problems"]
+    assert code == 1 and problem["field"] is None and GHP not in out
+    assert problem["message"] == "a setting whose name looks like a secret (not shown): is not a setting."
+    assert problem["fix"] == HIDDEN_NAME_HINT.strip()
+    assert f"{problem['message']} {problem['fix']}" in hidden.describe()
