@@ -1,12 +1,14 @@
 """Fixtures only (pytest.ini puts the project and tests/ on the path; shared helpers are in helpers.py)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from flux_bootstrap.github_env import VARIABLES as GITHUB_PROVIDER_VARIABLES
 
-from helpers import TOKEN
+pytest.register_assert_rewrite("helpers")  # its asserts (passes) report as a test module's do
+from helpers import CONTEXT_LINE, ROOT, TOKEN  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +26,15 @@ def config_dir(tmp_path: Path) -> Path:
     (folder / "flux.yaml").write_text("repo: https://github.com/username/manifests.git\nbranch: main\n")
     (folder / "secrets-flux.yaml").write_text(f'token: "{TOKEN}"\n')
     return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path, config_dir: Path) -> Path:
+    """A project folder: the real Pulumi.yaml, the seed's config, a dev stack that only pins its cluster."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n{CONTEXT_LINE}")
+    (config_dir / "secrets-flux.yaml").chmod(0o600)
+    return tmp_path
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,21 @@ WEBHOOK = "github:index/repositoryWebhook:RepositoryWebhook"
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
 PROJECT = "flux-bootstrap"
+# Every resource's URN (type and name, under its parent). With adoption on, a renamed resource
+# would be created (adopting the live object) and the old name deleted at the end of `pulumi up`,
+# deleting the object itself: a rename must come with an alias, and this list must change with it.
+PINNED_URNS = {
+    "pulumi:pulumi:Stack$flux-bootstrap:index:FluxBootstrap::flux",
+    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:github::flux-github",
+    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:kubernetes::flux-kubernetes",
+    "flux-bootstrap:index:FluxBootstrap$tls:index/privateKey:PrivateKey::flux-deploy-key",
+    "flux-bootstrap:index:FluxBootstrap$github:index/repositoryDeployKey:RepositoryDeployKey::flux-deploy-key",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Namespace::flux-namespace",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:helm.sh/v3:Release::flux-release",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Secret::flux-secret",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:source.toolkit.fluxcd.io/v1:GitRepository::flux-git-repository",
+    "flux-bootstrap:index:FluxBootstrap$kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization::flux-kustomization",
+}
 # GitHub's published host keys have this shape; the test needs no network.
 HOST_KEYS = [
     "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt",

@@ -12,14 +12,13 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from helpers import ROOT, TOKEN, carried_archive_replaced
+from helpers import ROOT, TOKEN, carried_archive_replaced, run_cli, stack_file
 from flux_bootstrap import chart
 from flux_bootstrap.bounded_read import UnreadableFile, present, read_bytes_bounded
 from flux_bootstrap.cli import find_project_dir, main
 from flux_bootstrap.settings import display_path
 from harness import COMPONENT, Run, run_program
 from pems import app_private_key
-from test_cli import project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs and POSIX symbolic links here")
 

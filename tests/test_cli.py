@@ -6,37 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pulumi
 import pytest
 import yaml
 
 from cases import GHP, PAT, REFUSED, apply_files
-from helpers import ROOT, TOKEN, carried_archive_replaced
+from helpers import CONTEXT_LINE, ROOT, TOKEN, carried_archive_replaced, run_cli, stack_file
 from flux_bootstrap import validation
 from flux_bootstrap.cli import main
 from harness import run_program
-from helpers import run_cli
-
-
-@pytest.fixture
-def project(tmp_path: Path, config_dir: Path) -> Path:
-    """A project folder: the real Pulumi.yaml, the seed's config, a dev stack that only pins its cluster."""
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n{CONTEXT_LINE}")
-    (config_dir / "secrets-flux.yaml").chmod(0o600)
-    return tmp_path
-
-
-# The dev stack's cluster, as a team pins it (`check` warns about a stack that does not).
-CONTEXT_LINE = "  kubernetes:context: kind-dev\n"
-
-
-def stack_file(project: Path, settings: dict[str, object]) -> None:
-    """Pulumi.dev.yaml with these settings, one a line from line 2, then CONTEXT_LINE."""
-    lines = ["config:"] + [f"  flux-bootstrap:{k}: {yaml.safe_dump(v).splitlines()[0]}" for k, v in settings.items()]
-    (project / "Pulumi.dev.yaml").write_text("\n".join(lines) + "\n" + CONTEXT_LINE)
 
 
 def test_check_passes_on_the_seed_example_and_says_it_is_the_example(project, capsys):

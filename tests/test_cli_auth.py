@@ -8,7 +8,7 @@ import yaml
 
 from host_keys import host_key
 from pems import app_private_key
-from test_cli import project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
+from helpers import run_cli, stack_file
 
 
 

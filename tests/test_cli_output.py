@@ -9,11 +9,10 @@ import pytest
 import yaml
 
 from cases import GHP
-from helpers import TOKEN
+from helpers import CONTEXT_LINE, TOKEN, run_cli, stack_file
 from flux_bootstrap import chart, cli, validation
 from flux_bootstrap.errors import HIDDEN_NAME_HINT, Problem
 from flux_bootstrap.cli import main
-from test_cli import CONTEXT_LINE, project, run_cli, stack_file  # noqa: F401 - the fixture and helpers of test_cli
 
 CHECK_KEYS = ["ok", "stack", "gitUrl", "branch", "path", "auth", "chartVersion", "chart", "target", "objects", "loop", "warnings", "incomplete", "problems"]
 HELM_VALUES = "  flux-bootstrap:helmValues:\n    logLevel: debug\n"

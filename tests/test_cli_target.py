@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import TOKEN
-from test_cli import project, run_cli  # noqa: F401 - the fixture and helper of test_cli
+from helpers import TOKEN, run_cli
 
 # A kubeconfig as kubectl writes it, credentials included: none of them may ever be shown.
 KUBECONFIG = f"""\

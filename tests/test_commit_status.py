@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from helpers import ROOT, TOKEN
+from helpers import APP, ROOT, TOKEN, settings_for
 from flux_bootstrap.cli import main, schema_problems
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import plan
@@ -16,7 +16,6 @@ from flux_bootstrap.settings import SecretValue
 from flux_bootstrap.validation import validate_object
 from harness import SECRET, run_program
 from pems import app_private_key
-from test_plan import APP, settings_for
 
 PROVIDER = "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider"
 ALERT = "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert"

@@ -6,17 +6,10 @@ import pytest
 
 from flux_bootstrap.cli import planned_objects
 from flux_bootstrap.plan import Deferred, fill_deferred, plan
-from flux_bootstrap.settings import SecretValue, resolve_settings
+from flux_bootstrap.settings import SecretValue
 from harness import NAMESPACE, SECRET, run_program
+from helpers import APP, settings_for
 from pems import app_private_key
-
-APP = {"auth": "github-app", "githubAppId": "12345", "githubAppInstallationId": "678"}
-
-
-def settings_for(config_dir, branch="main", **values):
-    (config_dir / "flux.yaml").write_text("repo: https://github.com/acme/fleet\n" + (f"branch: {branch}\n" if branch else ""))
-    return resolve_settings(project_dir=config_dir.parent, project="flux-bootstrap", stack="dev",
-                            stack_values=values, stack_source="stack", require_token=False)
 
 
 def markers(value) -> set[Deferred]:

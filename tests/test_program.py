@@ -12,7 +12,7 @@ from cases import GHP, PAT, REFUSED, apply_files
 from helpers import ROOT, TOKEN, carried_archive_replaced
 from flux_bootstrap import chart
 from flux_bootstrap.validation import validate_helm_values, validate_object
-from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, RELEASE, SECRET, HOST_KEYS, Run, make_key, provider_urn, run_program
+from harness import COMPONENT, DEPLOY_KEY, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, KEY, KUSTOMIZATION, NAMESPACE, PINNED_URNS, RELEASE, SECRET, HOST_KEYS, Run, make_key, provider_urn, run_program
 
 
 @pytest.fixture
@@ -335,23 +335,6 @@ def test_rebootstrap_keeps_the_key_and_adopts_leftovers(config_dir):
     adopting = run_program({"configDir": str(config_dir), "adoptExisting": "true"})
     provider = adopting.one(K8S_PROVIDER).inputs
     assert (provider["upsertExistingObjects"], provider["enablePatchForce"]) == ("true", "true")
-
-
-# Every resource's URN (type and name, under its parent). With adoption on, a renamed resource
-# would be created (adopting the live object) and the old name deleted at the end of `pulumi up`,
-# deleting the object itself: a rename must come with an alias, and this list must change with it.
-PINNED_URNS = {
-    "pulumi:pulumi:Stack$flux-bootstrap:index:FluxBootstrap::flux",
-    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:github::flux-github",
-    "flux-bootstrap:index:FluxBootstrap$pulumi:providers:kubernetes::flux-kubernetes",
-    "flux-bootstrap:index:FluxBootstrap$tls:index/privateKey:PrivateKey::flux-deploy-key",
-    "flux-bootstrap:index:FluxBootstrap$github:index/repositoryDeployKey:RepositoryDeployKey::flux-deploy-key",
-    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Namespace::flux-namespace",
-    "flux-bootstrap:index:FluxBootstrap$kubernetes:helm.sh/v3:Release::flux-release",
-    "flux-bootstrap:index:FluxBootstrap$kubernetes:core/v1:Secret::flux-secret",
-    "flux-bootstrap:index:FluxBootstrap$kubernetes:source.toolkit.fluxcd.io/v1:GitRepository::flux-git-repository",
-    "flux-bootstrap:index:FluxBootstrap$kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization::flux-kustomization",
-}
 
 
 def test_resource_urns_are_pinned(run):

@@ -7,17 +7,14 @@ pulumi.log.warn to Python's root logger (stderr outside pytest), so warnings are
 
 from __future__ import annotations
 
-import logging
-
 import pulumi
 import pytest
 
-from helpers import TOKEN
-from harness import BRANCH, DEPLOY_KEYS, LOOKUPS, REPOSITORY, SSH_KEYS, TREE, Run, Scenario, run_program
+from helpers import TOKEN, passes
+from harness import (BRANCH, COMPONENT, DEPLOY_KEYS, GH_PROVIDER, GIT_REPO, K8S_PROVIDER, LOOKUPS, REPOSITORY, SSH_KEYS,
+                     TREE, Run, Scenario, run_program)
 
-COMPONENT = "flux-bootstrap:index:FluxBootstrap"
-PROVIDERS = {"pulumi:providers:github", "pulumi:providers:kubernetes"}
-GIT_REPO = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"
+PROVIDERS = {GH_PROVIDER, K8S_PROVIDER}
 NO_CONTENTS = "403 Resource not accessible by personal access token"
 
 
@@ -26,10 +23,6 @@ def default_branch_config(config_dir):
     """flux.yaml without a branch: the repository's default branch is used."""
     (config_dir / "flux.yaml").write_text("repo: https://github.com/acme/fleet\n")
     return config_dir
-
-
-def warnings(caplog) -> str:
-    return "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
 
 
 def fails(config_dir, scenario: Scenario, caplog, **settings) -> str:
@@ -42,13 +35,6 @@ def fails(config_dir, scenario: Scenario, caplog, **settings) -> str:
     # Only the providers and the component: no key, deploy key or Kubernetes object.
     assert {r.type for r in run.registrations} == PROVIDERS | {COMPONENT}
     return message
-
-
-def passes(config_dir, scenario: Scenario, caplog, **settings) -> tuple[Run, str]:
-    run = run_program({"configDir": str(config_dir), **settings}, scenario=scenario)
-    assert TOKEN not in caplog.text
-    assert run.one(GIT_REPO)  # the program went on to the end
-    return run, warnings(caplog)
 
 
 # --- failures: a message and nothing created --------------------------------------------------

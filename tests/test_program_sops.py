@@ -9,8 +9,7 @@ import pyrage
 import pytest
 from pyrage import x25519
 
-from harness import Run, run_program
-from test_program import KUSTOMIZATION, NAMESPACE, PINNED_URNS, SECRET
+from harness import KUSTOMIZATION, NAMESPACE, PINNED_URNS, SECRET, Run, run_program
 
 RANDOM = "random:index/randomBytes:RandomBytes"
 

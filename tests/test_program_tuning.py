@@ -8,8 +8,7 @@ import json
 import pulumi
 import pytest
 
-from harness import COMPONENT, Run, run_program
-from test_program import KUSTOMIZATION, RELEASE
+from harness import COMPONENT, KUSTOMIZATION, RELEASE, Run, run_program
 from flux_bootstrap.validation import validate_helm_values, validate_object
 
 CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}

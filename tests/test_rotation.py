@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, settings_for
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import plan
 from harness import DEPLOY_KEY, GIT_REPO, KEY, SECRET, make_key, run_program
 from replay import replay
-from test_plan import settings_for
 
 # Pulumi names and URNs of a stack without keyRotation, as before it existed: unchanged.
 BEFORE = {

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import subprocess
 import sys
 
 import pytest
 
 from cases import GHP, PAT
-from helpers import ROOT
+from helpers import ROOT, age_identity, age_recipient, shaped
 from flux_bootstrap import chart, secret_detector
 from flux_bootstrap.secret_detector import AGE_KEY, GITHUB_TOKEN, OTHER, PRIVATE_KEY, URL_PASSWORD, detect
 from flux_bootstrap.settings.stack import DEFAULT_CHART_VERSION
@@ -21,21 +20,7 @@ from flux_bootstrap.chart.tuning import chart_values as tuned_values
 from host_keys import KEY_TYPES, host_key
 from pems import app_private_key, ca_certificate, ec_private_key
 
-BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def shaped(prefix: str, alphabet: str, length: int) -> str:
-    """A credential-shaped string made for this run (no tracked file holds one)."""
-    return prefix + "".join(random.choice(alphabet) for _ in range(length))
-
-
-def age_identity() -> str:
-    return shaped("AGE-SECRET-" + "KEY-1", BECH32.upper(), 58)
-
-
-def age_recipient() -> str:
-    return shaped("age1", BECH32, 58)
 
 
 def jwt() -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from cases import GHP, apply_files
-from helpers import ROOT, resolve
+from helpers import ROOT, age_identity, age_recipient, resolve
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.cli import main
 from flux_bootstrap.settings.messages import StackPlace
@@ -25,7 +24,6 @@ from flux_bootstrap.settings.stack import SECRET_SETTINGS
 from harness import Run, run_program
 from host_keys import host_key
 from pems import app_private_key, ca_certificate
-from test_secret_detector import age_identity, age_recipient
 
 KEY = app_private_key()
 AGE = age_identity()
@@ -92,14 +90,6 @@ def fragments_of(secret: str) -> list[str]:
 def assert_never_shown(secret: str, *texts: str) -> None:
     for text in texts:
         assert not any(part in text for part in fragments_of(secret))
-
-
-@pytest.fixture
-def project(tmp_path: Path, config_dir: Path) -> Path:
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  kubernetes:context: kind-dev\n")
-    (config_dir / "secrets-flux.yaml").chmod(0o600)
-    return tmp_path
 
 
 def write_stack(project: Path, settings: dict[str, object]) -> None:

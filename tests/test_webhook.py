@@ -8,15 +8,13 @@ import subprocess
 
 import pytest
 
-from helpers import ROOT, TOKEN
+from helpers import ROOT, TOKEN, passes, settings_for
 from flux_bootstrap import chart, webhook
 from flux_bootstrap.cli import main
 from flux_bootstrap.errors import ConfigError
 from flux_bootstrap.plan import plan
 from flux_bootstrap.validation import validate_chart_objects, validate_object
 from harness import GIT_REPO, RANDOM_BYTES, RECEIVER, RELEASE, SECRET, WEBHOOK, WEBHOOKS, Scenario, run_program
-from test_plan import settings_for
-from test_program_preflight import passes
 
 HOST = "flux-webhook.example.com"
 
