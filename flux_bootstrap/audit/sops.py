@@ -24,6 +24,9 @@ import yaml
 
 from . import yaml_nodes as Y
 
+# A .sops.yaml has a handful of rules; each is compiled, and tried against every Secret's path.
+MAX_RULES = 1000
+
 # RE2 (linear time) for every pattern run over a whole file: a backtracking engine goes quadratic
 # on a long run of `ENC[AES256_GCM,data:` that never closes.
 _B64 = "[A-Za-z0-9+/=]"
@@ -39,8 +42,6 @@ _ARMOR = re2.compile(
 _KEY_ENC = re2.compile(r"(?m)\benc\"?[ \t]*:[ \t]*\"?((?:vault:v[0-9]+:)?([A-Za-z0-9+/]{64,}={0,2}))(?:\"|[ \t\r]*$|[ \t]*[,}])")
 _BREAKS = re2.compile(r"\s|\\[rn]")
 _AGE_PUBLIC_KEY = re2.compile(r"\bage1[02-9ac-hj-np-z]{58}\b")
-# A .sops.yaml has a handful of rules; each is compiled, and tried against every Secret's path.
-MAX_RULES = 1000
 
 
 @dataclass(frozen=True)
