@@ -282,13 +282,13 @@ def loop_lines(settings: Settings) -> list[str]:
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
-    """A problem as Problem.describe says it, in parts (`message`, then `fix` or null): a field
-    name that could be a pasted secret is not shown (null), the message says so and the fix says
-    what to do about it, as in the text."""
+    """A problem as Problem.describe says it, in parts: `message` (the whole text) and `fix` (its
+    part that says what to do, or null). A field name that could be a pasted secret is not shown
+    (null); the message says so, and the fix tells what to do about it too, as in the text."""
     if problem.field is None or is_showable(problem.field):
         return {"source": problem.source, "line": problem.line, "field": problem.field, "message": problem.message,
                 "fix": problem.fix}
-    message = f"a {problem.label} whose name looks like a secret (not shown): {problem.message}"
+    message = f"a {problem.label} whose name looks like a secret (not shown): {problem.message}{HIDDEN_NAME_HINT}"
     fix = f"{problem.fix}{HIDDEN_NAME_HINT}" if problem.fix else HIDDEN_NAME_HINT.lstrip()
     return {"source": problem.source, "line": problem.line, "field": None, "message": message, "fix": fix}
 

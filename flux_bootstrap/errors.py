@@ -1,7 +1,8 @@
 """Configuration problems and how they are reported.
 
-A problem's text states what is wrong in its first sentence and what to do after it; Problem
-splits it there into `message` and `fix` (see split_fix), so every producer fills both.
+A problem's text states what is wrong in its first sentence and what to do after it. `message`
+is the whole text, as it always was (what the program, `check` and its JSON print); `fix` is the
+part that says what to do (see split_fix), so a tool can show it apart.
 
 Messages are built only from field names, line numbers and our own explanations: an input value
 is never copied into a message, so a token can never leak through an error. A field name the user
@@ -42,32 +43,27 @@ def split_fix(text: str) -> tuple[str, str | None]:
 @dataclass(frozen=True)
 class Problem:
     source: str  # a file ("config/flux.yaml") or a setting group ("stack setting")
-    message: str
+    message: str  # the whole text: what is wrong, then what to do
     field: str | None = None
     line: int | None = None
     label: str = "field"  # "setting" for stack settings
-    fix: str | None = None  # what to do; None: taken from `message`'s sentences after the first
+    fix: str | None = None  # what to do: given, or the sentences of `message` after its first
     # It stopped the checks that depend on it (an unreadable file, an unusable folder, an
     # unknown mode): more problems may show once it is fixed.
     hides_others: bool = False
 
     def __post_init__(self) -> None:
-        # Split here, once, so that no producer has to: they write one text, problem then fix.
+        # Here, once, so that no producer has to: they write one text, or give the fix apart.
         if self.fix is None:
-            message, fix = split_fix(self.message)
-            object.__setattr__(self, "message", message)
-            object.__setattr__(self, "fix", fix)
-
-    @property
-    def text(self) -> str:
-        """The whole text, what is wrong then what to do, as the producer wrote it."""
-        return f"{self.message} {self.fix}" if self.fix else self.message
+            object.__setattr__(self, "fix", split_fix(self.message)[1])
+        elif not self.message.endswith(self.fix):
+            object.__setattr__(self, "message", f"{self.message} {self.fix}")
 
     def describe(self) -> str:
         where = []
         if self.line is not None:
             where.append(f"line {self.line}")
-        message = self.text
+        message = self.message
         if self.field is not None:
             if is_showable(self.field):
                 where.append(f"{self.label} '{self.field}'")

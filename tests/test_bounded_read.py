@@ -91,7 +91,7 @@ def test_a_fifo_or_a_loop_is_refused_at_once(tmp_path, hazard):
 def refusal(path: Path, **kwargs) -> str:
     with pytest.raises(UnreadableFile) as err:
         read_bytes_bounded(path, "f", kwargs.pop("max_bytes", 1024), expected="a key file", missing="file not found.", **kwargs)
-    return err.value.problem.text
+    return err.value.problem.message
 
 
 def test_a_missing_file_a_dangling_link_a_folder_and_a_device_are_refused(tmp_path):

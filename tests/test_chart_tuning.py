@@ -287,7 +287,7 @@ def test_values_helm_cannot_render_are_told_without_helms_text(config_dir, extra
     assert fragment in message, message
     assert message.startswith(f"makes Helm fail to render the flux2 chart {V} (") and MARK not in message
     (problem,) = helm_values_problems(settings, release.values, source="stack 'dev' settings", line=7)
-    assert (problem.field, problem.line, problem.text) == ("flux-bootstrap:helmValues", 7, message)
+    assert (problem.field, problem.line, problem.message) == ("flux-bootstrap:helmValues", 7, message)
 
 
 def test_only_template_paths_of_the_chart_are_kept_from_helms_error(monkeypatch):

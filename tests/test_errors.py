@@ -1,5 +1,6 @@
-"""Problems: what is wrong (`message`) and what to do (`fix`), split from the one text producers
-write, and told by describe() in the same words as that text."""
+"""Problems: `message` is the whole text producers write (what is wrong, then what to do), `fix`
+the part of it that says what to do (split after the first sentence) or the fix they give apart;
+describe() tells the text as written."""
 
 from __future__ import annotations
 
@@ -40,20 +41,21 @@ def refused(project_dir, **values) -> Problem:
 )
 def test_a_refused_setting_says_what_is_wrong_then_what_to_do(config_dir, values, field, message, fix):
     problem = refused(config_dir.parent, **values)
-    assert (problem.field, problem.message, problem.fix) == (f"flux-bootstrap:{field}", message, fix)
+    whole = f"{message} {fix}" if fix else message
+    assert (problem.field, problem.message, problem.fix) == (f"flux-bootstrap:{field}", whole, fix)
 
 
 def test_a_dotted_file_name_does_not_end_the_sentence(config_dir):
     write_repo(config_dir, "https://gitlab.com/a/b", branch=None)
     problem = refused(config_dir.parent, auth="https")
-    assert problem.message == ("is required for a repository that is not on GitHub: the default branch can only be "
-                               "looked up on GitHub.")
     assert problem.fix == "Set `branch` in config/flux.yaml, or: pulumi config set branch main"
+    assert problem.message == ("is required for a repository that is not on GitHub: the default branch can only be "
+                               f"looked up on GitHub. {problem.fix}")
 
 
 def test_a_file_problem_is_split_too():
     (problem,) = parse_mapping("a: &x 1\nb: *x\n", "config/flux.yaml")[1]
-    assert problem.message.endswith("anchors and aliases are not supported in config files.")
+    assert problem.message.endswith("anchors and aliases are not supported in config files. Write the value out in full.")
     assert problem.fix == "Write the value out in full."
 
 
@@ -69,7 +71,8 @@ def test_a_file_problem_is_split_too():
 )
 def test_the_first_sentence_ends_at_a_real_sentence_end(text, message, fix):
     problem = Problem("f", text)
-    assert (problem.message, problem.fix) == (message, fix)
+    assert (problem.message, problem.fix) == (text, fix)
+    assert text == (f"{message} {fix}" if fix else message)
     assert problem.describe() == text
 
 
@@ -87,11 +90,12 @@ def test_describe_tells_the_text_as_written(config_dir):
             "Remove it: pulumi config rm githubUrl") in str(err.value)
 
 
-def test_an_explicit_fix_is_kept_and_the_split_survives_a_copy():
+def test_an_explicit_fix_is_kept_and_told_and_a_copy_keeps_both():
     problem = Problem("charts/x.tgz", "is missing. It was deleted.", fix="Restore it.")
-    assert (problem.message, problem.fix, problem.describe()) == ("is missing. It was deleted.", "Restore it.",
-                                                                  "is missing. It was deleted. Restore it.")
+    assert (problem.message, problem.fix, problem.describe()) == ("is missing. It was deleted. Restore it.",
+                                                                  "Restore it.", "is missing. It was deleted. Restore it.")
+    assert replace(problem, line=3).message == problem.message  # the fix is told once
     split = Problem("f", "is missing. Restore it. Then run again.")
     again = replace(split, hides_others=True)
-    assert (again.message, again.fix) == ("is missing.", "Restore it. Then run again.")
+    assert (again.message, again.fix) == ("is missing. Restore it. Then run again.", "Restore it. Then run again.")
     assert again.describe() == "is missing. Restore it. Then run again."

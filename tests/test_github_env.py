@@ -33,7 +33,8 @@ def test_each_variable_is_refused_by_name_never_by_value(config_dir, name):
     assert f"unset {name}" in text
     assert OTHER not in text and OTHER.lower() not in text.lower()
     # What it would do, then what to do: unset it.
-    assert problem.fix.startswith(f"Unset it for the run (unset {name})") and "unset" not in problem.message
+    assert problem.fix.startswith(f"Unset it for the run (unset {name})") and problem.message.endswith(problem.fix)
+    assert "unset" not in problem.message.removesuffix(problem.fix)
 
 
 def test_every_variable_set_gives_one_problem_each_in_a_fixed_order(config_dir):
@@ -81,7 +82,7 @@ def test_the_app_variables_are_refused_even_with_the_stacks_own_app(config_dir, 
     app = settings(config_dir.parent, auth="github-app", githubAppId="12345", githubAppInstallationId="678")
     values = {"GITHUB_APP_ID": "12345", "GITHUB_APP_INSTALLATION_ID": "678", "GITHUB_APP_PEM_FILE": "x"}
     (problem,) = environment_problems({name: values[name]}, app)
-    assert "authenticates as that GitHub App even when the program passes a token" in problem.text
+    assert "authenticates as that GitHub App even when the program passes a token" in problem.message
 
 
 def test_off_github_nothing_is_refused(config_dir):

@@ -139,7 +139,7 @@ def test_refused_stack_settings_name_the_setting(config_dir, values, field, frag
         resolve(config_dir.parent, **values)
     (problem,) = err.value.problems
     assert problem.field == f"flux-bootstrap:{field}"
-    assert fragment in problem.text
+    assert fragment in problem.message
     assert "plain-token-value" not in str(err.value)
 
 

@@ -31,7 +31,7 @@ def refused(project_dir: Path, **values) -> list:
 
 def only(problems: list, field: str, fragment: str) -> None:
     assert [p.field for p in problems] == [field], [p.describe() for p in problems]
-    assert fragment in problems[0].text
+    assert fragment in problems[0].message
 
 
 # --- deploy-key (default) ---------------------------------------------------------------------

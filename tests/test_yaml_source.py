@@ -78,7 +78,7 @@ def test_non_text_keys_are_refused():
 
 def test_missing_file_carries_the_hint(tmp_path):
     _, problems = read_mapping(tmp_path / "nope.yaml", "nope.yaml", "Create it.")
-    assert (problems[0].message, problems[0].fix) == ("file not found.", "Create it.")
+    assert (problems[0].message, problems[0].fix) == ("file not found. Create it.", "Create it.")
 
 
 def test_a_file_is_read_as_utf8_with_crlf_line_ends(tmp_path):

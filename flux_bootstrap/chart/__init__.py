@@ -127,7 +127,7 @@ def load_archive(path: Path, sha256: str) -> bytes:
         data = read_bytes_bounded(path, f"charts/{path.name}", MAX_ARCHIVE_BYTES, expected="a Helm chart archive",
                                   missing=missing, fix=f"Remove it and {restore}.")
     except UnreadableFile as err:
-        raise ChartError(path.name, err.problem.text) from None
+        raise ChartError(path.name, err.problem.message) from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ChartError(path.name, "is not the archive this project verified (its sha256 differs from the one "
                                     f"pinned in flux_bootstrap/chart/__init__.py): {restore}. To carry a new chart, "

@@ -25,7 +25,7 @@ class Refusal(ValueError):
 
     @classmethod
     def of(cls, problem: Problem) -> Refusal:
-        return cls(problem.text, problem=problem)
+        return cls(problem.message, problem=problem)
 
 
 class Refusals(ValueError):
