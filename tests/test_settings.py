@@ -220,3 +220,15 @@ def test_settings_carry_the_mode_s_own_model(config_dir):
     settings = resolve(config_dir.parent, auth="https", sops="generate")
     assert isinstance(settings.auth, HttpsAuth) and isinstance(settings.sops, SopsGenerate)
     assert settings.auth.https_username == "git" and settings.auth.known_hosts is None
+
+
+def test_a_flat_name_reads_the_one_group_that_has_it(config_dir):
+    # As before the settings were grouped: settings.protect is settings.lifecycle.protect.
+    settings = resolve(config_dir.parent, protect="true", interval="5m", imageAutomation="true", readWriteKey="true")
+    assert (settings.protect, settings.interval, settings.image_automation, settings.read_write_key) == (
+        settings.lifecycle.protect, settings.source.interval, settings.tuning.image_automation,
+        settings.auth.read_write_key) == (True, "5m", True, True)
+    assert settings.branch == settings.source.branch and settings.chart_version == settings.source.chart_version
+    for ambiguous_or_unknown in ("mode", "no_such_setting"):  # `mode` is auth's and sops'
+        with pytest.raises(AttributeError):
+            getattr(settings, ambiguous_or_unknown)

@@ -87,6 +87,18 @@ class Settings(BaseModel):
     def key_algorithm(self) -> KeyAlgorithm:
         return self.auth.key_algorithm or "ed25519"
 
+    def __getattr__(self, name: str) -> Any:
+        # A flat name reads the field of the one group that has it, as before the settings were
+        # grouped (settings.protect is settings.lifecycle.protect); builders read the group.
+        groups = [group for attribute in _GROUP_ATTRIBUTES if (group := self.__dict__.get(attribute)) is not None
+                  and name in type(group).model_fields]
+        if len(groups) == 1 and not name.startswith("_"):
+            return getattr(groups[0], name)
+        return super().__getattr__(name)  # pydantic's own lookup, or AttributeError
+
+
+_GROUP_ATTRIBUTES = tuple(group.attribute for group in GROUPS)
+
 
 def split_stack_values(
     stack_values: Mapping[str, StackValue], place: StackPlace
