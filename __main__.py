@@ -1,23 +1,16 @@
 """flux-bootstrap: Flux on this stack's cluster, syncing a Git repository (deploy key, GitHub App or HTTPS)."""
 
-import gc
+from flux_bootstrap.startup import frozen_imports
 
-# The provider SDKs define thousands of classes that live as long as the run. Collecting during
-# their import, and scanning them again at exit, took a third of a short run: build them with the
-# collector off, then freeze them out of its reach (gc.freeze) before evaluating the stack.
-gc.disable()
+with frozen_imports():  # the provider SDKs: see there
+    from pathlib import Path
 
-from pathlib import Path
+    import pulumi
 
-import pulumi
-
-from components.flux import FluxBootstrap
-from components.stack_config import kubernetes_target, load_plan
-from flux_bootstrap import credentials, manifests
-from flux_bootstrap.errors import ConfigError
-
-gc.freeze()
-gc.enable()
+    from components.flux import FluxBootstrap
+    from components.stack_config import kubernetes_target, load_plan
+    from flux_bootstrap import credentials, manifests
+    from flux_bootstrap.errors import ConfigError
 
 try:
     plan = load_plan(Path(__file__).resolve().parent)

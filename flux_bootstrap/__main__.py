@@ -1,16 +1,14 @@
 """`python -m flux_bootstrap` and the `flux-bootstrap` command: the offline commands."""
 
-import gc
 import sys
+
+from .startup import frozen_imports
 
 
 def run() -> int:
-    # The settings models, jsonschema and YAML build many long-lived objects at import; collecting
-    # while they are built, and scanning them again at exit, is a sixth of a `check`. Build them
-    # with the collector off, then freeze them out of its reach.
-    gc.disable()
     try:
-        from .cli import main
+        with frozen_imports():  # pydantic models, jsonschema, YAML: see there
+            from .cli import main
     except ModuleNotFoundError as err:  # run outside the project's venv: say what to run, no traceback
         if err.name is None or err.name.split(".")[0] == __package__:
             raise
@@ -20,9 +18,6 @@ def run() -> int:
             file=sys.stderr,
         )
         return 2  # cannot run as asked (docs/check-and-render.md: exit codes)
-    finally:
-        gc.freeze()
-        gc.enable()
     return main()
 
 
