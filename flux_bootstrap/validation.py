@@ -108,16 +108,24 @@ def core_schemas(kubernetes_version: str = KUBERNETES_VERSION) -> dict[str, Any]
 
 
 @lru_cache(maxsize=None)
-def _core_validator(kind: str):
+def _core_registry() -> tuple[dict[str, Any], Any]:
+    """The committed core schemas, read once: each kind's schema, and the definitions to resolve."""
     import json
 
-    from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     schemas = json.loads(CORE_SCHEMAS.read_text())
-    schema = schemas["kinds"][kind]
-    registry = Resource.from_contents(schema) @ (Resource.from_contents(schemas["definitions"]) @ Registry())
-    return Draft202012Validator(schema, registry=registry)  # as kubernetes-validate checks them
+    return schemas["kinds"], Resource.from_contents(schemas["definitions"]) @ Registry()
+
+
+@lru_cache(maxsize=None)
+def _core_validator(kind: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Resource
+
+    kinds, definitions = _core_registry()
+    schema = kinds[kind]
+    return Draft202012Validator(schema, registry=Resource.from_contents(schema) @ definitions)  # as kubernetes-validate
 
 
 def _core_problems(obj: dict[str, Any], name: str) -> list[str]:
