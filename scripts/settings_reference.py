@@ -98,12 +98,11 @@ def declaration(name: str, field: typing.Any) -> dict[str, typing.Any] | None:
 
 def project_section() -> str:
     """The generated part of Pulumi.yaml: each group's settings in schema order, then the secrets."""
-    objects = [name for name, field in SETTING_FIELDS.items() if declaration(name, field) is None]
-    blocks = []
+    blocks, objects = [], []
     for group in GROUPS:
-        fields = {name: field for name, field in group.fields().items() if name in SETTING_FIELDS}
-        declared = {name: spec for name, field in fields.items() if (spec := declaration(name, field)) is not None}
-        blocks.append((group.attribute, declared))
+        specs = {name: declaration(name, field) for name, field in group.fields().items() if name in SETTING_FIELDS}
+        objects += [name for name, spec in specs.items() if spec is None]
+        blocks.append((group.attribute, {name: spec for name, spec in specs.items() if spec is not None}))
     secrets = {name: {"type": "string", "default": "", "description": text} for name, text in SECRET_SETTINGS.items()}
     blocks.append((SECRETS_TITLE, secrets))
     text = PROJECT_HEADER.format(objects=", ".join(objects))
